@@ -1,0 +1,230 @@
+//! Command-line interface: parses arguments and wires the stages together.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, RunSettings, Source};
+use crate::fetch::{Fetched, Fetcher, Request, Validators};
+use crate::feed::{self, ParseOptions};
+use crate::pipeline::{self, RunOptions};
+use crate::{demo, report};
+
+/// Exit codes, as documented in the README.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_SOURCE_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_LOCKED: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "newsmirror", version, about = "Mirror news feeds into a Jekyll-compatible archive of full-text posts")]
+pub struct Cli {
+    /// Show tracing logs (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch every source and write one post per new item into DIR/_posts/.
+    Run {
+        /// A newsmirror.toml, or the old system's subs.json [default: DIR/newsmirror.toml, else DIR/subs.json]
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The site: posts go to DIR/_posts/, state to DIR/.newsmirror/.
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Seconds to wait for another run on the same site to finish.
+        #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+        wait: u64,
+    },
+    /// Mirror the built-in sample feeds (served on 127.0.0.1, no network needed) into DIR.
+    Demo {
+        #[arg(value_name = "DIR", default_value = "newsmirror-demo")]
+        dir: PathBuf,
+    },
+    /// Print the items of a feed as they would become posts, to check a source before adding it.
+    Parse {
+        /// A feed file or http(s) URL.
+        #[arg(value_name = "FILE|URL")]
+        input: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Show content as the feed has it (sanitize = false).
+        #[arg(long)]
+        raw: bool,
+        /// Source name used for author and tags [default: the feed's title].
+        #[arg(long)]
+        name: Option<String>,
+        /// Zone for dates without an offset, e.g. Asia/Shanghai.
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let code = match cli.command {
+        Command::Run { config, site, wait } => run(config.as_deref(), &site, Duration::from_secs(wait)),
+        Command::Demo { dir } => demo::run(&dir),
+        Command::Parse { input, json, raw, name, timezone } => parse(&input, json, raw, name, timezone.as_deref()),
+    };
+    ExitCode::from(code)
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "newsmirror=info",
+        _ => "newsmirror=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+fn run(config: Option<&Path>, site: &Path, wait: Duration) -> u8 {
+    let config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let fetcher = Fetcher::new(config.settings.clone());
+    run_config(&config, site, wait, fetcher)
+}
+
+/// Run `config` into `site`, printing the report; returns the exit code.
+pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher) -> u8 {
+    let started = Instant::now();
+    let opts = RunOptions { site: site.to_path_buf(), lock_wait: wait, run_time: chrono::Utc::now() };
+    let enabled = config.sources.iter().filter(|s| s.enabled).count() as u64;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(enabled);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sources {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let result = pipeline::run(config, &opts, fetcher, |entry| {
+        let line = report::source_line(entry);
+        match &bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            None => println!("{line}"),
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(report) => {
+            println!("{}", report::totals(&report, started.elapsed()));
+            if report.failures() > 0 { EXIT_SOURCE_FAILED } else { EXIT_OK }
+        }
+        Err(e @ crate::store::StoreError::Locked { .. }) => {
+            eprintln!("error: {e}");
+            EXIT_LOCKED
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_SOURCE_FAILED
+        }
+    }
+}
+
+fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Option<&str>) -> u8 {
+    let zone = match timezone.map(str::parse::<chrono_tz::Tz>).transpose() {
+        Ok(z) => z,
+        Err(_) => {
+            eprintln!("error: --timezone: unknown zone {:?}", timezone.unwrap_or_default());
+            return EXIT_USAGE;
+        }
+    };
+    let (url, body) = match read_input(input) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {input}: {e}");
+            return EXIT_SOURCE_FAILED;
+        }
+    };
+    let feed = match feed::parse(&body.bytes, &ParseOptions { http_charset: body.charset.as_deref(), timezone: zone }) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {input}: {e}");
+            return EXIT_SOURCE_FAILED;
+        }
+    };
+    let mut source = Source::with_defaults(name.unwrap_or_else(|| crate::text::clean_line(&feed.title)), url.clone());
+    source.sanitize = !raw;
+    source.timezone = zone;
+    let run_time = chrono::Utc::now();
+    let base = url::Url::parse(&body.final_url).ok();
+    let keys = pipeline::prepare::keys_for(&source, &feed, base.as_ref());
+    let items: Vec<serde_json::Value> = feed
+        .items
+        .iter()
+        .zip(keys)
+        .map(|(item, (link, keys))| {
+            let p = pipeline::prepare::prepare(item, link.as_ref(), keys, &source, run_time);
+            serde_json::json!({
+                "id": item.guid,
+                "title": p.post.title,
+                "link": p.post.link,
+                "author": item.author.as_deref().map(crate::text::clean_line),
+                "published": item.published.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                "content": p.post.content_as_written(),
+                "file": format!("_posts/{}", p.file_name),
+            })
+        })
+        .collect();
+    if json {
+        let doc = serde_json::json!({
+            "url": url,
+            "format": feed.format.as_str(),
+            "encoding": feed.encoding,
+            "items": items,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        println!("{} ({}, {}): {} items", feed.title, feed.format.as_str(), feed.encoding, items.len());
+        for item in &items {
+            let s = |k: &str| item[k].as_str().unwrap_or("-").to_string();
+            println!("\n{}\n  title:     {}\n  link:      {}\n  author:    {}\n  published: {}\n  content:   {} bytes", s("file"), s("title"), s("link"), s("author"), s("published"), s("content").len());
+        }
+    }
+    EXIT_OK
+}
+
+/// A feed from a file path or an http(s)/file URL, with its URL.
+fn read_input(input: &str) -> Result<(String, crate::fetch::Body), String> {
+    let url = if input.contains("://") {
+        input.to_string()
+    } else {
+        let path = std::fs::canonicalize(input).map_err(|e| e.to_string())?;
+        url::Url::from_file_path(&path).map_err(|()| "not a usable path".to_string())?.to_string()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let fetcher = Fetcher::new(RunSettings::default());
+    let validators = Validators::default();
+    let req = Request {
+        url: &url,
+        user_agent: crate::config::DEFAULT_USER_AGENT,
+        proxy: None,
+        timeout: crate::config::DEFAULT_TIMEOUT,
+        validators: &validators,
+    };
+    match runtime.block_on(fetcher.fetch(&req)).map_err(|e| e.to_string())? {
+        Fetched::Body(b) => Ok((url, b)),
+        Fetched::NotModified => Err("server answered 304 to an unconditional request".into()),
+    }
+}

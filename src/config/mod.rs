@@ -1,0 +1,166 @@
+//! Configuration: a `newsmirror.toml`, or the old system's `subs.json` as is.
+
+mod toml_file;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+/// Settings that apply to the whole run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// Sources fetched at once.
+    pub concurrency: usize,
+    /// Requests to one host at once.
+    pub per_host: usize,
+    /// Largest body accepted; a larger one is refused, not truncated.
+    pub max_body: u64,
+    pub max_redirects: usize,
+    /// Extra attempts after a timeout, 5xx or 429.
+    pub retries: u32,
+    pub connect_timeout: Duration,
+    /// Wall-clock bound on one source's fetch, retries and waits included.
+    pub source_deadline: Duration,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            concurrency: 16,
+            per_host: 4,
+            max_body: 20 * 1024 * 1024,
+            max_redirects: 10,
+            retries: 2,
+            connect_timeout: Duration::from_secs(10),
+            source_deadline: Duration::from_secs(90),
+        }
+    }
+}
+
+/// One feed to mirror, with every default already applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub name: String,
+    pub url: String,
+    /// Extra tags after the source name.
+    pub tags: Vec<String>,
+    /// Overrides the items' own authors.
+    pub author: Option<String>,
+    pub enabled: bool,
+    /// Sanitise item HTML (default); `false` writes the feed's HTML exactly.
+    pub sanitize: bool,
+    pub user_agent: String,
+    pub proxy: Option<String>,
+    /// Bound on one HTTP attempt.
+    pub timeout: Duration,
+    /// Zone for dates without an offset, or with `CST`.
+    pub timezone: Option<Tz>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub path: PathBuf,
+    pub settings: RunSettings,
+    pub sources: Vec<Source>,
+}
+
+pub const DEFAULT_USER_AGENT: &str = concat!("newsmirror/", env!("CARGO_PKG_VERSION"), " (feed mirror)");
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no configuration found: looked for {0}/newsmirror.toml and {0}/subs.json (use --config FILE)")]
+    NotFound(PathBuf),
+}
+
+impl Config {
+    /// `--config FILE` if given, else `site/newsmirror.toml`, else `site/subs.json`.
+    pub fn locate(explicit: Option<&Path>, site: &Path) -> Result<PathBuf, ConfigError> {
+        if let Some(p) = explicit {
+            return Ok(p.to_path_buf());
+        }
+        ["newsmirror.toml", "subs.json"]
+            .iter()
+            .map(|n| site.join(n))
+            .find(|p| p.is_file())
+            .ok_or_else(|| ConfigError::NotFound(site.to_path_buf()))
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let (settings, sources) = if is_json {
+            (RunSettings::default(), parse_subs_json(&text, path)?)
+        } else {
+            toml_file::parse(&text, path)?
+        };
+        Ok(Config { path: path.to_path_buf(), settings, sources })
+    }
+}
+
+/// The old system's `[{"site": NAME, "url": URL}, …]`; other keys are ignored
+/// as the old script ignored them.
+pub fn parse_subs_json(text: &str, path: &Path) -> Result<Vec<Source>, ConfigError> {
+    #[derive(serde::Deserialize)]
+    struct Sub {
+        site: String,
+        url: String,
+    }
+    let subs: Vec<Sub> = serde_json::from_str(text)
+        .map_err(|e| ConfigError::Invalid(format!("{}:{}: {e}", path.display(), e.line())))?;
+    let sources: Vec<Source> = subs
+        .into_iter()
+        .map(|s| Source::with_defaults(s.site, s.url))
+        .collect();
+    for s in &sources {
+        check_url(&s.url).map_err(|why| ConfigError::Invalid(format!("{}: source \"{}\": url: {why}", path.display(), s.name)))?;
+    }
+    check_unique_names(&sources).map_err(|why| ConfigError::Invalid(format!("{}: {why}", path.display())))?;
+    Ok(sources)
+}
+
+impl Source {
+    pub fn with_defaults(name: String, url: String) -> Source {
+        Source {
+            name,
+            url,
+            tags: Vec::new(),
+            author: None,
+            enabled: true,
+            sanitize: true,
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            proxy: None,
+            timeout: DEFAULT_TIMEOUT,
+            timezone: None,
+        }
+    }
+}
+
+fn check_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url.trim()).map_err(|e| format!("{e} in {url:?}"))?;
+    match parsed.scheme() {
+        "http" | "https" | "file" => Ok(()),
+        other => Err(format!("scheme {other:?} is not supported (http, https or file)")),
+    }
+}
+
+fn check_unique_names(sources: &[Source]) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for s in sources {
+        if s.name.trim().is_empty() {
+            return Err(format!("a source has an empty name (url {})", s.url));
+        }
+        if !seen.insert(s.name.as_str()) {
+            return Err(format!("two sources are named \"{}\": names identify sources in the state", s.name));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

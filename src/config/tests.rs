@@ -1,0 +1,82 @@
+use std::path::Path;
+
+use super::*;
+
+fn parse(text: &str) -> Result<(RunSettings, Vec<Source>), ConfigError> {
+    toml_file::parse(text, Path::new("newsmirror.toml"))
+}
+
+fn err(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+#[test]
+fn defaults_apply_to_sources() {
+    let (settings, sources) = parse(
+        r#"
+[defaults]
+timeout = "45s"
+timezone = "Asia/Shanghai"
+concurrency = 4
+max_body = "1MiB"
+
+[[source]]
+name = "BBC"
+url = "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml"
+tags = ["英国"]
+
+[[source]]
+name = "CNA"
+url = "https://example.com/cna.xml"
+timeout = 5
+sanitize = false
+enabled = false
+"#,
+    )
+    .unwrap();
+    assert_eq!(settings.concurrency, 4);
+    assert_eq!(settings.max_body, 1024 * 1024);
+    assert_eq!(sources[0].timeout, Duration::from_secs(45));
+    assert_eq!(sources[0].tags, vec!["英国".to_string()]);
+    assert_eq!(sources[0].timezone, Some(chrono_tz::Asia::Shanghai));
+    assert_eq!(sources[1].timeout, Duration::from_secs(5));
+    assert!(!sources[1].sanitize && !sources[1].enabled);
+}
+
+#[test]
+fn unknown_key_names_key_source_and_line() {
+    let e = err("[[source]]\nname = \"A\"\nurl = \"https://a.example/\"\n\n[[source]]\nname = \"BBC\"\nurl = \"https://b.example/\"\ntimout = 3\n");
+    assert!(e.contains("newsmirror.toml:8:"), "{e}");
+    assert!(e.contains("source \"BBC\""), "{e}");
+    assert!(e.contains("timout"), "{e}");
+}
+
+#[test]
+fn bad_values_are_named() {
+    let e = err("[[source]]\nname = \"X\"\nurl = \"ftp://x.example/\"\n");
+    assert!(e.contains(":3:") && e.contains("source \"X\"") && e.contains("url") && e.contains("ftp"), "{e}");
+    let e = err("[[source]]\nname = \"X\"\nurl = \"https://x.example/\"\ntimezone = \"Mars/Base\"\n");
+    assert!(e.contains(":4:") && e.contains("timezone") && e.contains("Mars/Base"), "{e}");
+    let e = err("[[source]]\nname = \"X\"\nurl = \"https://x.example/\"\ntimeout = \"soon\"\n");
+    assert!(e.contains(":4:") && e.contains("timeout"), "{e}");
+    let e = err("[defaults]\nconcurrency = 0\n");
+    assert!(e.contains(":2:") && e.contains("concurrency"), "{e}");
+    let e = err("[[source]]\nname = \"X\"\nurl = \"https://x.example/\"\n[[source]]\nname = \"X\"\nurl = \"https://y.example/\"\n");
+    assert!(e.contains("two sources are named \"X\""), "{e}");
+    let e = err("[[source]]\nname = \"X\"\n");
+    assert!(e.contains("url"), "{e}");
+}
+
+#[test]
+fn subs_json_is_taken_as_is() {
+    let sources = parse_subs_json(
+        r#"[{"site": "路透", "url": "https://feedx.net/rss/reuters.xml", "extra": 1}, {"site": "BBC", "url": "https://rsshub.app/bbc/chinese"}]"#,
+        Path::new("subs.json"),
+    )
+    .unwrap();
+    assert_eq!(sources.len(), 2);
+    assert_eq!(sources[0].name, "路透");
+    assert!(sources[0].sanitize);
+    let e = parse_subs_json("[{\"site\": \"a\"}]", Path::new("subs.json")).unwrap_err().to_string();
+    assert!(e.contains("subs.json:1") && e.contains("url"), "{e}");
+}

@@ -1,0 +1,230 @@
+//! `newsmirror.toml`: `[defaults]` and `[[source]]` tables.
+//!
+//! Every error names the file, the line, the key and (inside a source) the
+//! source, because a volunteer fixing a config at 2 a.m. needs exactly that.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{ConfigError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, RunSettings, Source, check_unique_names, check_url};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    tags: Option<Vec<String>>,
+    sanitize: Option<bool>,
+    user_agent: Option<String>,
+    proxy: Option<Spanned<String>>,
+    timeout: Option<Spanned<DurationValue>>,
+    timezone: Option<Spanned<String>>,
+    concurrency: Option<Spanned<usize>>,
+    per_host: Option<Spanned<usize>>,
+    max_body: Option<Spanned<SizeValue>>,
+    max_redirects: Option<usize>,
+    retries: Option<u32>,
+    connect_timeout: Option<Spanned<DurationValue>>,
+    source_deadline: Option<Spanned<DurationValue>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    tags: Option<Vec<String>>,
+    author: Option<String>,
+    enabled: Option<bool>,
+    sanitize: Option<bool>,
+    user_agent: Option<String>,
+    proxy: Option<Spanned<String>>,
+    timeout: Option<Spanned<DurationValue>>,
+    timezone: Option<Spanned<String>>,
+}
+
+/// `30` (seconds) or `"30s"`, `"2m"`, `"1h 30m"`.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum DurationValue {
+    Seconds(u64),
+    Text(String),
+}
+
+/// `1048576` (bytes) or `"20MiB"`, `"512 KB"`.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    fn err(&self, span: std::ops::Range<usize>, source: Option<&str>, msg: impl std::fmt::Display) -> ConfigError {
+        let within = source.map(|s| format!("source \"{s}\": ")).unwrap_or_default();
+        ConfigError::Invalid(format!("{}:{}: {within}{msg}", self.path.display(), self.line(span.start)))
+    }
+
+    /// The name of the `[[source]]` table that contains byte `offset`, for
+    /// errors serde reports before any source is built.
+    fn source_at(&self, offset: usize) -> Option<String> {
+        let index = self.text[..offset.min(self.text.len())]
+            .lines()
+            .filter(|l| l.trim_start().starts_with("[[source]]"))
+            .count()
+            .checked_sub(1)?;
+        let table: toml::Table = toml::from_str(self.text).ok()?;
+        let source = table.get("source")?.as_array()?.get(index)?;
+        source.get("name")?.as_str().map(str::to_string)
+    }
+}
+
+pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>), ConfigError> {
+    let ctx = Ctx { text, path };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let source = ctx.source_at(span.start);
+        ctx.err(span, source.as_deref(), e.message())
+    })?;
+    let d = raw.defaults;
+    let mut settings = RunSettings::default();
+    if let Some(n) = &d.concurrency {
+        settings.concurrency = positive(&ctx, n, "concurrency")?;
+    }
+    if let Some(n) = &d.per_host {
+        settings.per_host = positive(&ctx, n, "per_host")?;
+    }
+    if let Some(v) = &d.max_body {
+        settings.max_body = size(&ctx, v)?;
+    }
+    if let Some(n) = d.max_redirects {
+        settings.max_redirects = n;
+    }
+    if let Some(n) = d.retries {
+        settings.retries = n;
+    }
+    if let Some(v) = &d.connect_timeout {
+        settings.connect_timeout = duration(&ctx, v, None, "connect_timeout")?;
+    }
+    if let Some(v) = &d.source_deadline {
+        settings.source_deadline = duration(&ctx, v, None, "source_deadline")?;
+    }
+    let default_timeout = match &d.timeout {
+        Some(v) => duration(&ctx, v, None, "timeout")?,
+        None => DEFAULT_TIMEOUT,
+    };
+    let default_zone = d.timezone.as_ref().map(|z| zone(&ctx, z, None)).transpose()?;
+    let default_proxy = d.proxy.as_ref().map(|p| proxy(&ctx, p, None)).transpose()?;
+
+    let mut sources = Vec::with_capacity(raw.source.len());
+    for s in raw.source {
+        let name = s.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(ctx.err(s.name.span(), None, "name: must not be empty"));
+        }
+        let named = Some(name.as_str());
+        check_url(s.url.get_ref()).map_err(|why| ctx.err(s.url.span(), named, format!("url: {why}")))?;
+        let mut tags = d.tags.clone().unwrap_or_default();
+        tags.extend(s.tags.unwrap_or_default());
+        sources.push(Source {
+            url: s.url.get_ref().trim().to_string(),
+            tags,
+            author: s.author.filter(|a| !a.trim().is_empty()),
+            enabled: s.enabled.unwrap_or(true),
+            sanitize: s.sanitize.or(d.sanitize).unwrap_or(true),
+            user_agent: s.user_agent.or_else(|| d.user_agent.clone()).unwrap_or_else(|| DEFAULT_USER_AGENT.to_string()),
+            proxy: match &s.proxy {
+                Some(p) => Some(proxy(&ctx, p, named)?),
+                None => default_proxy.clone(),
+            },
+            timeout: match &s.timeout {
+                Some(v) => duration(&ctx, v, named, "timeout")?,
+                None => default_timeout,
+            },
+            timezone: match &s.timezone {
+                Some(z) => Some(zone(&ctx, z, named)?),
+                None => default_zone,
+            },
+            name,
+        });
+    }
+    check_unique_names(&sources).map_err(|why| ConfigError::Invalid(format!("{}: {why}", path.display())))?;
+    Ok((settings, sources))
+}
+
+fn positive(ctx: &Ctx, v: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {
+    match *v.get_ref() {
+        0 => Err(ctx.err(v.span(), None, format!("{key}: must be at least 1"))),
+        n => Ok(n),
+    }
+}
+
+fn duration(ctx: &Ctx, v: &Spanned<DurationValue>, source: Option<&str>, key: &str) -> Result<Duration, ConfigError> {
+    let d = match v.get_ref() {
+        DurationValue::Seconds(s) => Duration::from_secs(*s),
+        DurationValue::Text(t) => humantime::parse_duration(t.trim())
+            .map_err(|e| ctx.err(v.span(), source, format!("{key}: {e} in {t:?} (use e.g. 30, \"30s\" or \"2m\")")))?,
+    };
+    if d.is_zero() {
+        return Err(ctx.err(v.span(), source, format!("{key}: must be longer than zero")));
+    }
+    Ok(d)
+}
+
+fn size(ctx: &Ctx, v: &Spanned<SizeValue>) -> Result<u64, ConfigError> {
+    match v.get_ref() {
+        SizeValue::Bytes(n) => Ok(*n),
+        SizeValue::Text(t) => parse_size(t)
+            .ok_or_else(|| ctx.err(v.span(), None, format!("max_body: cannot read {t:?} as a size (use e.g. \"20MiB\")"))),
+    }
+}
+
+fn parse_size(t: &str) -> Option<u64> {
+    let t = t.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let n: u64 = t[..split].parse().ok()?;
+    let unit: u64 = match t[split..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
+fn zone(ctx: &Ctx, v: &Spanned<String>, source: Option<&str>) -> Result<Tz, ConfigError> {
+    v.get_ref()
+        .trim()
+        .parse()
+        .map_err(|_| ctx.err(v.span(), source, format!("timezone: unknown zone {:?} (use an IANA name such as \"Asia/Shanghai\")", v.get_ref())))
+}
+
+fn proxy(ctx: &Ctx, v: &Spanned<String>, source: Option<&str>) -> Result<String, ConfigError> {
+    let p = v.get_ref().trim();
+    let parsed = url::Url::parse(p).map_err(|e| ctx.err(v.span(), source, format!("proxy: {e} in {p:?}")))?;
+    match parsed.scheme() {
+        "http" | "https" | "socks5" | "socks5h" => Ok(p.to_string()),
+        other => Err(ctx.err(v.span(), source, format!("proxy: scheme {other:?} is not supported (http, https, socks5, socks5h)"))),
+    }
+}

@@ -1,0 +1,221 @@
+//! Feed dates: RFC 822 as written in the wild, RFC 3339 / ISO 8601, `dc:date`.
+//!
+//! RFC 822 dates in real feeds drop the weekday, use one-digit days, two-digit
+//! years, full month names, named zones, `+08:00`, or no zone at all, so they
+//! are tokenised leniently instead of handed to a strict parser. A date
+//! written without an offset, or with `CST` (US Central in RFC 822, China
+//! Standard Time in Chinese feeds), takes the source's configured zone.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Parse a feed date; `None` when nothing sensible can be read from it.
+pub fn parse(input: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
+    let s = input.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.as_bytes()[0].is_ascii_digit()
+        && s.len() >= 10
+        && s.as_bytes()[4] == b'-'
+        && let Some(d) = parse_iso(s, zone)
+    {
+        return Some(d);
+    }
+    parse_rfc822(s, zone)
+}
+
+fn parse_iso(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    let s = s.replace(' ', "T");
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%:z", "%Y-%m-%dT%H:%M%z"] {
+        if let Ok(d) = DateTime::parse_from_str(&s, fmt) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    let naive_part = s.trim_end_matches('Z');
+    let utc = naive_part.len() != s.len();
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(naive_part, fmt) {
+            return Some(if utc { Utc.from_utc_datetime(&n) } else { localize(n, zone) });
+        }
+    }
+    let date = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
+    (s.len() == 10).then(|| localize(date.and_time(NaiveTime::MIN), zone))
+}
+
+fn localize(n: NaiveDateTime, zone: Option<Tz>) -> DateTime<Utc> {
+    match zone {
+        Some(tz) => tz
+            .from_local_datetime(&n)
+            .earliest()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&n)),
+        None => Utc.from_utc_datetime(&n),
+    }
+}
+
+fn parse_rfc822(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
+    let cleaned: String = s.chars().map(|c| if c == ',' { ' ' } else { c }).collect();
+    let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
+    // Weekday, if any (often wrong or abbreviated oddly: it carries no information).
+    if tokens.first().is_some_and(|t| t.chars().all(|c| c.is_ascii_alphabetic()) && month(t).is_none()) {
+        tokens.remove(0);
+    }
+    let (day, mon, year, rest) = match tokens.as_slice() {
+        // 31 Jan 2023 …
+        [d, m, y, rest @ ..] if d.parse::<u32>().is_ok() && month(m).is_some() => (d, *m, y, rest),
+        // Jan 31 2023 … (seen in some generators)
+        [m, d, y, rest @ ..] if month(m).is_some() && d.parse::<u32>().is_ok() => (d, *m, y, rest),
+        _ => return None,
+    };
+    let day: u32 = day.parse().ok()?;
+    let mut year: i32 = year.parse().ok()?;
+    if year < 100 {
+        year += if year < 50 { 2000 } else { 1900 };
+    }
+    let date = NaiveDate::from_ymd_opt(year, month(mon)?, day)?;
+    let (time, zone_tokens) = match rest {
+        [t, z @ ..] if t.contains(':') => (parse_time(t)?, z),
+        _ => (NaiveTime::MIN, rest),
+    };
+    let naive = date.and_time(time);
+    match zone_tokens.first() {
+        None => Some(localize(naive, zone)),
+        Some(z) => match offset(z, zone) {
+            Offset::Fixed(off) => off.from_local_datetime(&naive).single().map(|d| d.with_timezone(&Utc)),
+            Offset::Zone(tz) => Some(localize(naive, Some(tz))),
+            Offset::Unknown => Some(localize(naive, zone)),
+        },
+    }
+}
+
+fn parse_time(t: &str) -> Option<NaiveTime> {
+    let t = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    NaiveTime::parse_from_str(t, "%H:%M:%S%.f")
+        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+        .ok()
+}
+
+fn month(name: &str) -> Option<u32> {
+    let lower = name.to_ascii_lowercase();
+    let m = match lower.get(..3)? {
+        "jan" => 1,
+        "feb" => 2,
+        "mar" => 3,
+        "apr" => 4,
+        "may" => 5,
+        "jun" => 6,
+        "jul" => 7,
+        "aug" => 8,
+        "sep" => 9,
+        "oct" => 10,
+        "nov" => 11,
+        "dec" => 12,
+        _ => return None,
+    };
+    Some(m)
+}
+
+enum Offset {
+    Fixed(FixedOffset),
+    Zone(Tz),
+    Unknown,
+}
+
+fn offset(z: &str, zone: Option<Tz>) -> Offset {
+    let hours = |h: i32| FixedOffset::east_opt(h * 3600).map_or(Offset::Unknown, Offset::Fixed);
+    if let Some(sign) = z.chars().next().filter(|c| *c == '+' || *c == '-') {
+        let digits: String = z[1..].chars().filter(char::is_ascii_digit).collect();
+        let (h, m) = match digits.len() {
+            4 => (digits[..2].parse().unwrap_or(0), digits[2..].parse().unwrap_or(0)),
+            1 | 2 => (digits.parse().unwrap_or(0), 0),
+            _ => return Offset::Unknown,
+        };
+        let secs = (h * 3600 + m * 60) * if sign == '-' { -1 } else { 1 };
+        return FixedOffset::east_opt(secs).map_or(Offset::Unknown, Offset::Fixed);
+    }
+    match z.to_ascii_uppercase().as_str() {
+        "GMT" | "UT" | "UTC" | "Z" => hours(0),
+        // Ambiguous abbreviation: the source's zone decides when one is set.
+        "CST" => zone.map_or_else(|| hours(-6), Offset::Zone),
+        "EST" => hours(-5),
+        "EDT" => hours(-4),
+        "CDT" => hours(-5),
+        "MST" => hours(-7),
+        "MDT" => hours(-6),
+        "PST" => hours(-8),
+        "PDT" => hours(-7),
+        "BST" => hours(1),
+        "CET" => hours(1),
+        "CEST" => hours(2),
+        "EET" => hours(2),
+        "EEST" => hours(3),
+        "MSK" => hours(3),
+        "IST" => FixedOffset::east_opt(5 * 3600 + 1800).map_or(Offset::Unknown, Offset::Fixed),
+        "HKT" | "SGT" | "AWST" => hours(8),
+        "JST" | "KST" => hours(9),
+        "AEST" => hours(10),
+        "AEDT" => hours(11),
+        _ => Offset::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn rfc822_variants() {
+        let want = utc("2023-01-31T08:34:06Z");
+        for s in [
+            "Tue, 31 Jan 2023 08:34:06 GMT",
+            "31 Jan 2023 08:34:06 GMT",
+            "Tue, 31 Jan 2023 16:34:06 +0800",
+            "Tue, 31 Jan 2023 16:34:06 +08:00",
+            "Tuesday, 31 January 2023 08:34:06 UT",
+            "Tue, 31 Jan 23 03:34:06 EST",
+            "Wed, 31 Jan 2023 08:34:06 Z",
+        ] {
+            assert_eq!(parse(s, None), Some(want), "{s}");
+        }
+        assert_eq!(parse("Wed, 1 Feb 2023 8:05:00 GMT", None), Some(utc("2023-02-01T08:05:00Z")));
+        assert_eq!(parse("1 Feb 2023 08:05 GMT", None), Some(utc("2023-02-01T08:05:00Z")));
+    }
+
+    #[test]
+    fn cst_is_us_central_unless_the_source_says_otherwise() {
+        assert_eq!(parse("Tue, 31 Jan 2023 02:34:06 CST", None), Some(utc("2023-01-31T08:34:06Z")));
+        let shanghai: Tz = "Asia/Shanghai".parse().unwrap();
+        assert_eq!(parse("Tue, 31 Jan 2023 16:34:06 CST", Some(shanghai)), Some(utc("2023-01-31T08:34:06Z")));
+    }
+
+    #[test]
+    fn no_offset_takes_the_source_zone() {
+        let taipei: Tz = "Asia/Taipei".parse().unwrap();
+        assert_eq!(parse("2023-01-31 16:34:06", Some(taipei)), Some(utc("2023-01-31T08:34:06Z")));
+        assert_eq!(parse("2023-01-31 08:34:06", None), Some(utc("2023-01-31T08:34:06Z")));
+        assert_eq!(parse("Tue, 31 Jan 2023 16:34:06", Some(taipei)), Some(utc("2023-01-31T08:34:06Z")));
+    }
+
+    #[test]
+    fn rfc3339_and_dc_date() {
+        assert_eq!(parse("2023-01-31T16:34:06+08:00", None), Some(utc("2023-01-31T08:34:06Z")));
+        assert_eq!(parse("2023-01-31T08:34:06.250Z", None), Some(utc("2023-01-31T08:34:06.250Z")));
+        assert_eq!(parse("2023-01-31T16:34:06+0800", None), Some(utc("2023-01-31T08:34:06Z")));
+        assert_eq!(parse("2023-01-31", None), Some(utc("2023-01-31T00:00:00Z")));
+    }
+
+    #[test]
+    fn garbage_is_none() {
+        for s in ["", "yesterday", "32 Jan 2023 00:00:00 GMT", "Tue, 31 Foo 2023", "2023-13-45"] {
+            assert_eq!(parse(s, None), None, "{s}");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! JSON Feed 1.0 and 1.1.
+
+use serde_json::Value;
+
+use super::{BodyKind, Feed, FeedError, Format, Item, ParseOptions, date};
+
+pub(super) fn parse(src: &str, opts: &ParseOptions) -> Result<Feed, FeedError> {
+    let doc: Value = serde_json::from_str(src).map_err(|e| FeedError::Json(e.to_string()))?;
+    let version = str_field(&doc, "version").unwrap_or_default();
+    if !version.starts_with("https://jsonfeed.org/version/") {
+        return Err(FeedError::NotAFeed("a JSON document without a JSON Feed \"version\"".into()));
+    }
+    let items = doc
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| FeedError::Json("\"items\" is missing or not an array".into()))?;
+    Ok(Feed {
+        format: Format::JsonFeed,
+        encoding: "UTF-8",
+        title: str_field(&doc, "title").unwrap_or_default(),
+        link: str_field(&doc, "home_page_url"),
+        items: items.iter().filter(|v| v.is_object()).map(|v| item(v, opts)).collect(),
+    })
+}
+
+fn item(v: &Value, opts: &ParseOptions) -> Item {
+    let (body, body_kind) = match (str_field(v, "content_html"), str_field(v, "content_text")) {
+        (Some(html), _) => (html, BodyKind::Html),
+        (None, Some(text)) => (text, BodyKind::Text),
+        (None, None) => match str_field(v, "summary") {
+            Some(s) => (s, BodyKind::Text),
+            None => (String::new(), BodyKind::Html),
+        },
+    };
+    // 1.1 has `authors`; 1.0 had a single `author`.
+    let author = v
+        .get("authors")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .or_else(|| v.get("author"))
+        .and_then(|a| str_field(a, "name"));
+    let published = ["date_published", "date_modified"]
+        .iter()
+        .find_map(|k| str_field(v, k).and_then(|d| date::parse(&d, opts.timezone)));
+    Item {
+        guid: match v.get("id") {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+        .filter(|s| !s.trim().is_empty()),
+        title: str_field(v, "title").unwrap_or_default(),
+        link: str_field(v, "url").or_else(|| str_field(v, "external_url")),
+        author,
+        published,
+        body,
+        body_kind,
+    }
+}
+
+fn str_field(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string).filter(|s| !s.trim().is_empty())
+}

@@ -1,0 +1,18 @@
+//! newsmirror: mirror news feeds into a Jekyll-compatible archive.
+//!
+//! The modules follow the data flow of one run:
+//! [`config`] → [`fetch`] → [`feed`] (parse) → [`sanitize`] → [`post`]
+//! (render, file name) → [`store`] (state, dedup, writing); [`pipeline`]
+//! drives one run over all sources and [`cli`] only wires commands to it.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod feed;
+pub mod fetch;
+pub mod pipeline;
+pub mod post;
+pub mod report;
+pub mod sanitize;
+pub mod store;
+pub mod text;

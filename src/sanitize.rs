@@ -1,0 +1,175 @@
+//! Sanitising item HTML (on by default; `sanitize = false` writes it raw).
+//!
+//! Two passes: lol_html first makes the markup self-contained (lazy-loading
+//! attributes become `src`/`srcset`, relative URLs become absolute against
+//! the item link, iframes from hosts not on the video allow-list go), then
+//! ammonia, an allow-list sanitiser built on html5ever, removes everything
+//! active. The iframe allow-list is enforced in both passes so a parser
+//! differential between them cannot smuggle a frame through.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+use url::Url;
+
+/// Video hosts whose players may be embedded.
+const EMBED_HOSTS: &[&str] = &[
+    "www.youtube.com",
+    "youtube.com",
+    "www.youtube-nocookie.com",
+    "player.vimeo.com",
+    "player.bilibili.com",
+    "www.dailymotion.com",
+];
+
+/// Attributes that lazy-loading scripts fill in, in order of preference.
+const LAZY_SRC: &[&str] = &["data-src", "data-original", "data-lazy-src", "data-actualsrc"];
+const LAZY_SRCSET: &[&str] = &["data-srcset", "data-lazy-srcset"];
+
+static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["iframe", "video", "audio", "source", "picture"])
+        .add_tag_attributes("img", ["srcset", "sizes"])
+        .add_tag_attributes("iframe", ["src", "width", "height", "allowfullscreen", "frameborder", "title"])
+        .add_tag_attributes("video", ["src", "poster", "controls", "width", "height", "preload"])
+        .add_tag_attributes("audio", ["src", "controls", "preload"])
+        .add_tag_attributes("source", ["src", "srcset", "type", "media", "sizes"])
+        .add_generic_attributes(["dir"])
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("iframe", "src") => is_allowed_embed(value).then_some(Cow::Borrowed(value)),
+            (_, "srcset") => Some(Cow::Owned(filter_srcset(value, None))),
+            _ => Some(Cow::Borrowed(value)),
+        });
+    b
+});
+
+/// Remove active content from `html`, resolving relative URLs against `base`.
+pub fn sanitize(html: &str, base: Option<&Url>) -> String {
+    let prepared = prepare(html, base).unwrap_or_else(|_| html.to_string());
+    CLEANER.clean(&prepared).to_string()
+}
+
+fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::RewritingError> {
+    let abs = |v: &str| absolute(v, base);
+    rewrite_str(
+        html,
+        RewriteStrSettings {
+            element_content_handlers: vec![
+                element!("img, source", |el| {
+                    if let Some(v) = LAZY_SRC.iter().find_map(|a| el.get_attribute(a)).filter(|v| !v.trim().is_empty()) {
+                        el.set_attribute("src", &v)?;
+                    }
+                    if let Some(v) = LAZY_SRCSET.iter().find_map(|a| el.get_attribute(a)).filter(|v| !v.trim().is_empty()) {
+                        el.set_attribute("srcset", &v)?;
+                    }
+                    for a in LAZY_SRC.iter().chain(LAZY_SRCSET) {
+                        el.remove_attribute(a);
+                    }
+                    if let Some(v) = el.get_attribute("src") {
+                        el.set_attribute("src", &abs(&v))?;
+                    }
+                    if let Some(v) = el.get_attribute("srcset") {
+                        el.set_attribute("srcset", &filter_srcset(&v, base))?;
+                    }
+                    Ok(())
+                }),
+                element!("a[href], area[href]", |el| {
+                    if let Some(v) = el.get_attribute("href") {
+                        el.set_attribute("href", &abs(&v))?;
+                    }
+                    Ok(())
+                }),
+                element!("video, audio, blockquote[cite], q[cite]", |el| {
+                    for attr in ["src", "poster", "cite"] {
+                        if let Some(v) = el.get_attribute(attr) {
+                            el.set_attribute(attr, &abs(&v))?;
+                        }
+                    }
+                    Ok(())
+                }),
+                element!("iframe", |el| {
+                    match el.get_attribute("src").map(|v| abs(&v)) {
+                        Some(src) if is_allowed_embed(&src) => el.set_attribute("src", &src)?,
+                        _ => el.remove(),
+                    }
+                    Ok(())
+                }),
+            ],
+            ..RewriteStrSettings::new()
+        },
+    )
+}
+
+fn absolute(value: &str, base: Option<&Url>) -> String {
+    let trimmed = value.trim();
+    if trimmed.starts_with('#') {
+        return trimmed.to_string();
+    }
+    match base.and_then(|b| b.join(trimmed).ok()) {
+        Some(u) => u.to_string(),
+        None => trimmed.to_string(),
+    }
+}
+
+fn is_allowed_embed(src: &str) -> bool {
+    let src = if src.starts_with("//") { Cow::Owned(format!("https:{src}")) } else { Cow::Borrowed(src) };
+    Url::parse(&src).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| EMBED_HOSTS.contains(&h))
+    })
+}
+
+/// Keep the srcset candidates whose URL is http(s) (or relative, resolved).
+fn filter_srcset(value: &str, base: Option<&Url>) -> String {
+    value
+        .split(',')
+        .filter_map(|candidate| {
+            let mut parts = candidate.split_whitespace();
+            let url = parts.next()?;
+            let url = absolute(url, base);
+            let lower = url.to_ascii_lowercase();
+            let ok = lower.starts_with("http://") || lower.starts_with("https://") || !lower.contains(':');
+            ok.then(|| std::iter::once(url).chain(parts.map(str::to_string)).collect::<Vec<_>>().join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://news.example.com/a/b.html").unwrap()
+    }
+
+    #[test]
+    fn active_content_goes_text_stays() {
+        let html = r#"<p onclick="x()">Hi <a href="javascript:alert(1)">there</a></p><script>alert(1)</script>
+<form action="/x"><input name=a></form><iframe src="https://evil.example/"></iframe><object data="x.swf"></object>
+<img src="data:image/png;base64,AAAA" alt="d"><svg><script>alert(2)</script></svg><base href="https://evil/"><meta http-equiv="refresh" content="0;url=https://evil/">"#;
+        let out = sanitize(html, Some(&base()));
+        for bad in ["onclick", "javascript:", "<script", "<form", "<input", "<iframe", "<object", "data:", "<svg", "<base", "<meta", "alert"] {
+            assert!(!out.contains(bad), "{bad} survived in {out}");
+        }
+        assert!(out.contains("Hi ") && out.contains("there"));
+    }
+
+    #[test]
+    fn urls_become_absolute_and_lazy_images_load() {
+        let html = r#"<p><a href="../c.html">c</a><img src="/blank.gif" data-src="/img/1.jpg" data-srcset="/img/1.jpg 1x, /img/2.jpg 2x"></p>"#;
+        let out = sanitize(html, Some(&base()));
+        assert!(out.contains(r#"href="https://news.example.com/c.html""#), "{out}");
+        assert!(out.contains(r#"src="https://news.example.com/img/1.jpg""#), "{out}");
+        assert!(out.contains("https://news.example.com/img/2.jpg 2x"), "{out}");
+        assert!(!out.contains("data-src"));
+    }
+
+    #[test]
+    fn video_embeds_from_allowed_hosts_stay() {
+        let out = sanitize(r#"<iframe src="https://www.youtube.com/embed/abc" allowfullscreen></iframe>"#, None);
+        assert!(out.contains(r#"<iframe src="https://www.youtube.com/embed/abc""#), "{out}");
+    }
+}

@@ -1,0 +1,326 @@
+//! The archive on disk: `_posts/`, and the state in `.newsmirror/state.db`.
+//!
+//! Invariants, kept across kills and reruns:
+//! - a post file appears whole or not at all (written to a temporary file
+//!   in `_posts/`, then renamed);
+//! - an item's identity is recorded as *pending* before its file is renamed
+//!   into place and *done* after, so at start a pending entry whose file
+//!   exists is completed and one whose file does not is forgotten (the item
+//!   is fetched again): nothing is lost, nothing is written twice;
+//! - posts that exist but are unknown to the state (an archive made by the
+//!   old system, or a state file lost) are indexed by their `from:` link;
+//! - an existing file is never overwritten.
+
+pub mod identity;
+mod lock;
+mod reconcile;
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::fetch::Validators;
+pub use identity::Keys;
+
+pub const STATE_DIR: &str = ".newsmirror";
+const TMP_PREFIX: &str = ".newsmirror-tmp-";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("state database {path}: {source}")]
+    Db { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("another newsmirror run holds the lock on {site} (pid {pid}); waited {waited:?}, giving up")]
+    Locked { site: PathBuf, pid: String, waited: Duration },
+}
+
+/// A post ready to be written.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub keys: Keys,
+    /// File name before collision suffixes (`YYYY-MM-DD-head.md`).
+    pub name: String,
+    pub contents: String,
+    pub link: String,
+}
+
+/// Drop a post's rows: its identity keys become unknown again.
+fn forget(tx: &rusqlite::Transaction, file: &str) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM keys WHERE file = ?1", [file])?;
+    tx.execute("DELETE FROM posts WHERE file = ?1", [file])?;
+    Ok(())
+}
+
+pub struct Store {
+    conn: Connection,
+    db_path: PathBuf,
+    posts_dir: PathBuf,
+    /// Lower-cased names in `_posts/`: collisions are case-insensitive
+    /// because a checkout may land on a case-insensitive filesystem.
+    names: HashSet<String>,
+    _lock: lock::SiteLock,
+    tmp_counter: u64,
+}
+
+impl Store {
+    /// Lock the site (waiting up to `wait`), clean up after a killed run and
+    /// bring the state in line with `_posts/`.
+    pub fn open(site: &Path, wait: Duration) -> Result<Store, StoreError> {
+        let state_dir = site.join(STATE_DIR);
+        let posts_dir = site.join("_posts");
+        for dir in [&state_dir, &posts_dir] {
+            fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+        }
+        let lock = lock::SiteLock::acquire(site, &state_dir, wait)?;
+        let db_path = state_dir.join("state.db");
+        let conn = Connection::open(&db_path).map_err(|source| StoreError::Db { path: db_path.clone(), source })?;
+        let mut store = Store { conn, db_path, posts_dir, names: HashSet::new(), _lock: lock, tmp_counter: 0 };
+        store.migrate()?;
+        store.remove_temporaries()?;
+        reconcile::run(&mut store, site)?;
+        Ok(store)
+    }
+
+    fn db<T>(&self, r: rusqlite::Result<T>) -> Result<T, StoreError> {
+        r.map_err(|source| StoreError::Db { path: self.db_path.clone(), source })
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        self.db(self.conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA busy_timeout = 10000;
+             CREATE TABLE IF NOT EXISTS posts (
+                 file TEXT PRIMARY KEY,
+                 source TEXT,
+                 link TEXT,
+                 pending INTEGER NOT NULL DEFAULT 0,
+                 written_at INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS keys (
+                 key TEXT PRIMARY KEY,
+                 file TEXT NOT NULL
+             ) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS keys_by_file ON keys(file);
+             CREATE TABLE IF NOT EXISTS sources (
+                 name TEXT PRIMARY KEY,
+                 url TEXT,
+                 etag TEXT,
+                 last_modified TEXT,
+                 last_success INTEGER,
+                 last_error TEXT,
+                 last_error_at INTEGER,
+                 failures INTEGER NOT NULL DEFAULT 0
+             );",
+        ))
+    }
+
+    fn remove_temporaries(&self) -> Result<(), StoreError> {
+        let entries = fs::read_dir(&self.posts_dir).map_err(|source| StoreError::Io { path: self.posts_dir.clone(), source })?;
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+                let path = entry.path();
+                tracing::info!(path = %path.display(), "removing a temporary file left by a killed run");
+                fs::remove_file(&path).map_err(|source| StoreError::Io { path, source })?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn posts_dir(&self) -> &Path {
+        &self.posts_dir
+    }
+
+    /// Whether any of `keys` is already in the archive.
+    pub fn is_known(&self, keys: &Keys) -> Result<bool, StoreError> {
+        let mut stmt = self.db(self.conn.prepare_cached("SELECT 1 FROM keys WHERE key = ?1"))?;
+        for key in &keys.0 {
+            if self.db(stmt.query_row([key], |_| Ok(())).optional())?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Write `posts` of one source; items already known (or repeated within
+    /// `posts`) are skipped. Returns the paths written, in order.
+    pub fn write_posts(&mut self, source: &str, posts: &[NewPost]) -> Result<Vec<PathBuf>, StoreError> {
+        let mut batch_keys: HashSet<&str> = HashSet::new();
+        let mut planned: Vec<(&NewPost, String)> = Vec::new();
+        for post in posts {
+            if self.is_known(&post.keys)? || post.keys.0.iter().any(|k| batch_keys.contains(k.as_str())) {
+                continue;
+            }
+            batch_keys.extend(post.keys.0.iter().map(String::as_str));
+            let name = self.reserve_name(&post.name);
+            planned.push((post, name));
+        }
+        if planned.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = chrono::Utc::now().timestamp();
+        // Intent first: a kill after this leaves pending rows that the next
+        // start resolves by looking for the files.
+        self.in_transaction(|tx| {
+            let mut add_post = tx.prepare_cached("INSERT INTO posts (file, source, link, pending, written_at) VALUES (?1, ?2, ?3, 1, ?4)")?;
+            let mut add_key = tx.prepare_cached("INSERT OR IGNORE INTO keys (key, file) VALUES (?1, ?2)")?;
+            for (post, name) in &planned {
+                add_post.execute(params![name, source, post.link, now])?;
+                for key in &post.keys.0 {
+                    add_key.execute(params![key, name])?;
+                }
+            }
+            Ok(())
+        })?;
+        let mut written = Vec::with_capacity(planned.len());
+        let mut failure = None;
+        for (post, name) in &planned {
+            match self.write_file(name, &post.contents) {
+                Ok(path) => written.push(path),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let (done, undone) = planned.split_at(written.len());
+        self.in_transaction(|tx| {
+            let mut mark = tx.prepare_cached("UPDATE posts SET pending = 0 WHERE file = ?1")?;
+            for (_, name) in done {
+                mark.execute([name])?;
+            }
+            for (_, name) in undone {
+                forget(tx, name)?;
+            }
+            Ok(())
+        })?;
+        for (_, name) in undone {
+            self.names.remove(&name.to_lowercase());
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(written),
+        }
+    }
+
+    fn in_transaction(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>) -> Result<(), StoreError> {
+        let path = self.db_path.clone();
+        let db = |source| StoreError::Db { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(db)?;
+        f(&tx).map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    /// The first free name among `name`, `name-2`, `name-3`, … (case-insensitively).
+    fn reserve_name(&mut self, name: &str) -> String {
+        let mut n = 1;
+        loop {
+            let candidate = crate::post::with_suffix(name, n);
+            if self.names.insert(candidate.to_lowercase()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+
+    fn write_file(&mut self, name: &str, contents: &str) -> Result<PathBuf, StoreError> {
+        self.tmp_counter += 1;
+        let tmp = self.posts_dir.join(format!("{TMP_PREFIX}{}-{}", std::process::id(), self.tmp_counter));
+        let dest = self.posts_dir.join(name);
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        let mut file = fs::File::create_new(&tmp).map_err(io(&tmp))?;
+        let written = file.write_all(contents.as_bytes());
+        drop(file);
+        if let Err(source) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(StoreError::Io { path: dest, source });
+        }
+        // Never overwrite: hard-link into place fails if the name is taken,
+        // where a rename would silently replace.
+        let placed = match fs::hard_link(&tmp, &dest) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists && !dest.exists() => {
+                // Filesystems without hard links: rename, after the check above.
+                return fs::rename(&tmp, &dest).map(|()| dest.clone()).map_err(io(&dest));
+            }
+            other => other,
+        };
+        let _ = fs::remove_file(&tmp);
+        placed.map_err(io(&dest))?;
+        Ok(dest)
+    }
+
+    pub fn validators(&self, source: &str, url: &str) -> Result<Validators, StoreError> {
+        let row = self.db(
+            self.conn
+                .query_row(
+                    "SELECT etag, last_modified FROM sources WHERE name = ?1 AND url = ?2",
+                    [source, url],
+                    |r| Ok(Validators { etag: r.get(0)?, last_modified: r.get(1)? }),
+                )
+                .optional(),
+        )?;
+        Ok(row.unwrap_or_default())
+    }
+
+    /// Record a successful fetch (with the validators to send next time).
+    pub fn record_success(&self, source: &str, url: &str, validators: Option<&Validators>) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().timestamp();
+        self.db(self.conn.execute(
+            "INSERT INTO sources (name, url, last_success, failures) VALUES (?1, ?2, ?3, 0)
+             ON CONFLICT(name) DO UPDATE SET url = ?2, last_success = ?3, failures = 0",
+            params![source, url, now],
+        ))?;
+        if let Some(v) = validators {
+            self.db(self.conn.execute(
+                "UPDATE sources SET etag = ?2, last_modified = ?3 WHERE name = ?1",
+                params![source, v.etag, v.last_modified],
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Record a failure and its cause, so they outlive the log.
+    pub fn record_failure(&self, source: &str, url: &str, error: &str) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().timestamp();
+        self.db(self.conn.execute(
+            "INSERT INTO sources (name, url, last_error, last_error_at, failures) VALUES (?1, ?2, ?3, ?4, 1)
+             ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_at = ?4, failures = failures + 1",
+            params![source, url, error, now],
+        ))
+        .map(|_| ())
+    }
+
+    /// Number of posts the state knows (for reports and tests).
+    pub fn post_count(&self) -> Result<u64, StoreError> {
+        self.db(self.conn.query_row("SELECT COUNT(*) FROM posts WHERE pending = 0", [], |r| r.get(0)))
+    }
+}
+
+/// A read-only view of the identity keys, for workers that filter out
+/// known items before doing expensive work on them. The writer re-checks,
+/// so a stale answer costs time, never a duplicate.
+pub struct KeyReader {
+    conn: Connection,
+}
+
+impl KeyReader {
+    pub fn open(site: &Path) -> Result<KeyReader, StoreError> {
+        let path = site.join(STATE_DIR).join("state.db");
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(|source| StoreError::Db { path, source })?;
+        Ok(KeyReader { conn })
+    }
+
+    pub fn is_known(&self, keys: &Keys) -> bool {
+        let Ok(mut stmt) = self.conn.prepare_cached("SELECT 1 FROM keys WHERE key = ?1") else { return false };
+        keys.0.iter().any(|k| stmt.exists([k]).unwrap_or(false))
+    }
+}

@@ -1,0 +1,127 @@
+//! Bringing the state in line with the files at start.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{Store, StoreError, forget, identity};
+
+pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
+    finish_pending(store)?;
+    let on_disk = list_posts(site)?;
+    store.names = on_disk
+        .iter()
+        .filter(|(rel, _)| !rel.contains('/'))
+        .map(|(rel, _)| rel.to_lowercase())
+        .collect();
+    let known: HashSet<String> = {
+        let mut stmt = store.db(store.conn.prepare("SELECT file FROM posts"))?;
+        let rows = store.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
+        rows.filter_map(Result::ok).collect()
+    };
+    let unknown: Vec<&(String, PathBuf)> = on_disk.iter().filter(|(rel, _)| !known.contains(rel)).collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(count = unknown.len(), "indexing posts not yet in the state");
+    let now = chrono::Utc::now().timestamp();
+    let indexed: Vec<(String, Option<String>)> = unknown
+        .iter()
+        .map(|(rel, path)| (rel.clone(), fs::read_to_string(path).ok().and_then(|t| front_matter_from(&t))))
+        .collect();
+    store.in_transaction(|tx| {
+        let mut add_post = tx.prepare("INSERT OR IGNORE INTO posts (file, source, link, pending, written_at) VALUES (?1, NULL, ?2, 0, ?3)")?;
+        let mut add_key = tx.prepare("INSERT OR IGNORE INTO keys (key, file) VALUES (?1, ?2)")?;
+        for (rel, link) in &indexed {
+            let link = link.as_deref().and_then(|l| identity::post_link(l, None));
+            add_post.execute(rusqlite::params![rel, link.as_ref().map(|l| l.as_str()), now])?;
+            if let Some(l) = link {
+                add_key.execute(rusqlite::params![format!("l\t{}", identity::identity_link(&l)), rel])?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Complete what a killed run started: a pending post whose file is in
+/// place is done; one whose file is not is forgotten, to be fetched again.
+fn finish_pending(store: &mut Store) -> Result<(), StoreError> {
+    let pending: Vec<String> = {
+        let mut stmt = store.db(store.conn.prepare("SELECT file FROM posts WHERE pending = 1"))?;
+        let rows = store.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
+        rows.filter_map(Result::ok).collect()
+    };
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let posts_dir = store.posts_dir.clone();
+    store.in_transaction(|tx| {
+        for file in &pending {
+            if posts_dir.join(file).is_file() {
+                tx.execute("UPDATE posts SET pending = 0 WHERE file = ?1", [file])?;
+            } else {
+                forget(tx, file)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Post files under `_posts/` (names) and `archived/` (as `archived/…` paths,
+/// where old archives moved older posts to keep Jekyll fast).
+fn list_posts(site: &Path) -> Result<Vec<(String, PathBuf)>, StoreError> {
+    let mut out = Vec::new();
+    let posts = site.join("_posts");
+    walk(&posts, &posts, "", &mut out)?;
+    let archived = site.join("archived");
+    if archived.is_dir() {
+        walk(&archived, &archived, "archived/", &mut out)?;
+    }
+    Ok(out)
+}
+
+fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> Result<(), StoreError> {
+    let entries = fs::read_dir(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            walk(root, &path, prefix, out)?;
+        } else if kind.is_file() && (name.ends_with(".md") || name.ends_with(".markdown") || name.ends_with(".html")) {
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+            out.push((format!("{prefix}{rel}"), path));
+        }
+    }
+    Ok(())
+}
+
+/// The `from:` value of a post's front matter, unquoted.
+pub(crate) fn front_matter_from(text: &str) -> Option<String> {
+    let body = text.strip_prefix("---")?;
+    let end = body.find("\n---")?;
+    let line = body[..end].lines().find_map(|l| l.strip_prefix("from:"))?.trim();
+    let value = if let Some(inner) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        inner.replace("\\\"", "\"").replace("\\\\", "\\")
+    } else if let Some(inner) = line.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
+        inner.replace("''", "'")
+    } else {
+        line.to_string()
+    };
+    Some(value).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_from_in_all_quotings() {
+        let f = |v: &str| super::front_matter_from(&format!("---\nlayout: post\nfrom: {v}\ntags: [ x ]\n---\nbody"));
+        assert_eq!(f("https://a.example/1").as_deref(), Some("https://a.example/1"));
+        assert_eq!(f("\"https://a.example/1\"").as_deref(), Some("https://a.example/1"));
+        assert_eq!(f("'https://a.example/1'").as_deref(), Some("https://a.example/1"));
+        assert_eq!(super::front_matter_from("no front matter"), None);
+    }
+}
