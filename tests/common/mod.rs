@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod http;
+
 pub use newsmirror::demo::{SampleServer, Served};
 
 /// `../shared` beside the checkout, or `None` (the caller prints that it skips).
@@ -50,4 +52,65 @@ pub fn posts(site: &Path) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
+}
+
+/// One item of a generated RSS feed.
+#[derive(Clone, Default)]
+pub struct It<'a> {
+    pub title: &'a str,
+    pub link: &'a str,
+    pub guid: Option<&'a str>,
+    pub date: Option<&'a str>,
+    pub author: Option<&'a str>,
+    pub body: &'a str,
+}
+
+/// An RSS 2.0 document; titles and authors are XML-escaped, bodies go in CDATA.
+pub fn rss(items: &[It]) -> String {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title><link>https://home.example/</link>\n");
+    for it in items {
+        out.push_str(&format!("<item><title>{}</title><link>{}</link>", esc(it.title), esc(it.link)));
+        if let Some(g) = it.guid {
+            out.push_str(&format!("<guid>{}</guid>", esc(g)));
+        }
+        if let Some(d) = it.date {
+            out.push_str(&format!("<pubDate>{d}</pubDate>"));
+        }
+        if let Some(a) = it.author {
+            out.push_str(&format!("<dc:creator>{}</dc:creator>", esc(a)));
+        }
+        out.push_str(&format!("<description><![CDATA[{}]]></description></item>\n", it.body));
+    }
+    out.push_str("</channel></rss>\n");
+    out
+}
+
+/// A `newsmirror.toml` with one `[[source]]` per `(name, url)`.
+pub fn toml_config(dir: &Path, sources: &[(&str, &str)], extra: &str) -> PathBuf {
+    let mut text = String::new();
+    for (name, url) in sources {
+        text.push_str(&format!("[[source]]\nname = {}\nurl = \"{url}\"\n{extra}\n", toml_string(name)));
+    }
+    let path = dir.join("newsmirror.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
 }
