@@ -75,7 +75,7 @@ pub fn html_to_text(html: &str) -> String {
 
 /// One-line text for YAML and file names: runs of ASCII white space become
 /// one space; other control characters and Unicode noncharacters go;
-/// surrounding white space is trimmed. Non-ASCII spaces (U+3000) stay.
+/// surrounding white space is trimmed. Non-ASCII spaces (U+3000) inside stay.
 pub fn clean_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
@@ -93,7 +93,9 @@ pub fn clean_line(s: &str) -> String {
         pending_space = false;
         out.push(c);
     }
-    out
+    // Inner non-ASCII spaces stay; at the ends, any white space goes.
+    let trimmed = out.trim();
+    if trimmed.len() == out.len() { out } else { trimmed.to_string() }
 }
 
 fn is_noncharacter(c: char) -> bool {
