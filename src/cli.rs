@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, RunSettings, Source};
-use crate::fetch::{Fetched, Fetcher, Request, Validators};
 use crate::feed::{self, ParseOptions};
+use crate::fetch::{Fetched, Fetcher, Request, Validators};
 use crate::pipeline::{self, RunOptions};
 use crate::{demo, report};
 
@@ -20,7 +20,11 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_LOCKED: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "newsmirror", version, about = "Mirror news feeds into a Jekyll-compatible archive of full-text posts")]
+#[command(
+    name = "newsmirror",
+    version,
+    about = "Mirror news feeds into a Jekyll-compatible archive of full-text posts"
+)]
 pub struct Cli {
     /// Show tracing logs (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -199,7 +203,15 @@ fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Opt
         println!("{} ({}, {}): {} items", feed.title, feed.format.as_str(), feed.encoding, items.len());
         for item in &items {
             let s = |k: &str| item[k].as_str().unwrap_or("-").to_string();
-            println!("\n{}\n  title:     {}\n  link:      {}\n  author:    {}\n  published: {}\n  content:   {} bytes", s("file"), s("title"), s("link"), s("author"), s("published"), s("content").len());
+            println!(
+                "\n{}\n  title:     {}\n  link:      {}\n  author:    {}\n  published: {}\n  content:   {} bytes",
+                s("file"),
+                s("title"),
+                s("link"),
+                s("author"),
+                s("published"),
+                s("content").len()
+            );
         }
     }
     EXIT_OK

@@ -59,10 +59,13 @@ fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::R
         RewriteStrSettings {
             element_content_handlers: vec![
                 element!("img, source", |el| {
-                    if let Some(v) = LAZY_SRC.iter().find_map(|a| el.get_attribute(a)).filter(|v| !v.trim().is_empty()) {
+                    if let Some(v) = LAZY_SRC.iter().find_map(|a| el.get_attribute(a)).filter(|v| !v.trim().is_empty())
+                    {
                         el.set_attribute("src", &v)?;
                     }
-                    if let Some(v) = LAZY_SRCSET.iter().find_map(|a| el.get_attribute(a)).filter(|v| !v.trim().is_empty()) {
+                    if let Some(v) =
+                        LAZY_SRCSET.iter().find_map(|a| el.get_attribute(a)).filter(|v| !v.trim().is_empty())
+                    {
                         el.set_attribute("srcset", &v)?;
                     }
                     for a in LAZY_SRC.iter().chain(LAZY_SRCSET) {
@@ -116,9 +119,8 @@ fn absolute(value: &str, base: Option<&Url>) -> String {
 
 fn is_allowed_embed(src: &str) -> bool {
     let src = if src.starts_with("//") { Cow::Owned(format!("https:{src}")) } else { Cow::Borrowed(src) };
-    Url::parse(&src).is_ok_and(|u| {
-        matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| EMBED_HOSTS.contains(&h))
-    })
+    Url::parse(&src)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| EMBED_HOSTS.contains(&h)))
 }
 
 /// Keep the srcset candidates whose URL is http(s) (or relative, resolved).
@@ -151,7 +153,20 @@ mod tests {
 <form action="/x"><input name=a></form><iframe src="https://evil.example/"></iframe><object data="x.swf"></object>
 <img src="data:image/png;base64,AAAA" alt="d"><svg><script>alert(2)</script></svg><base href="https://evil/"><meta http-equiv="refresh" content="0;url=https://evil/">"#;
         let out = sanitize(html, Some(&base()));
-        for bad in ["onclick", "javascript:", "<script", "<form", "<input", "<iframe", "<object", "data:", "<svg", "<base", "<meta", "alert"] {
+        for bad in [
+            "onclick",
+            "javascript:",
+            "<script",
+            "<form",
+            "<input",
+            "<iframe",
+            "<object",
+            "data:",
+            "<svg",
+            "<base",
+            "<meta",
+            "alert",
+        ] {
             assert!(!out.contains(bad), "{bad} survived in {out}");
         }
         assert!(out.contains("Hi ") && out.contains("there"));

@@ -15,9 +15,7 @@ pub fn resolve_entity(name: &str) -> Option<Cow<'static, str>> {
         let c = char::from_u32(code).filter(|c| *c != '\0')?;
         return Some(Cow::Owned(c.to_string()));
     }
-    resolve_xml_entity(name)
-        .or_else(|| resolve_html5_entity(name))
-        .map(Cow::Borrowed)
+    resolve_xml_entity(name).or_else(|| resolve_html5_entity(name)).map(Cow::Borrowed)
 }
 
 /// Decode HTML character references once; unknown ones stay as written.
@@ -159,7 +157,10 @@ mod tests {
 
     #[test]
     fn entities_decode_once() {
-        assert_eq!(decode_entities("AT&amp;amp;T &#21490; &#x4E2D; &nbsp;x &bogus; & ;"), "AT&amp;T 史 中 \u{a0}x &bogus; & ;");
+        assert_eq!(
+            decode_entities("AT&amp;amp;T &#21490; &#x4E2D; &nbsp;x &bogus; & ;"),
+            "AT&amp;T 史 中 \u{a0}x &bogus; & ;"
+        );
     }
 
     #[test]

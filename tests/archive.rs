@@ -43,9 +43,27 @@ fn first_run_on_an_old_archive_adds_no_duplicates() {
     let in_posts = first_from(&site.path().join("_posts"));
     let in_archived = first_from(&site.path().join("archived/2020-07-22"));
     let body = rss(&[
-        It { title: "Already in _posts", link: &in_posts, date: Some("Mon, 02 Jan 2023 10:00:00 GMT"), body: "x", ..Default::default() },
-        It { title: "Already archived", link: &in_archived, date: Some("Mon, 02 Jan 2023 10:00:00 GMT"), body: "x", ..Default::default() },
-        It { title: "Really new", link: "https://new.example/1", date: Some("Mon, 02 Jan 2023 10:00:00 GMT"), body: "x", ..Default::default() },
+        It {
+            title: "Already in _posts",
+            link: &in_posts,
+            date: Some("Mon, 02 Jan 2023 10:00:00 GMT"),
+            body: "x",
+            ..Default::default()
+        },
+        It {
+            title: "Already archived",
+            link: &in_archived,
+            date: Some("Mon, 02 Jan 2023 10:00:00 GMT"),
+            body: "x",
+            ..Default::default()
+        },
+        It {
+            title: "Really new",
+            link: "https://new.example/1",
+            date: Some("Mon, 02 Jan 2023 10:00:00 GMT"),
+            body: "x",
+            ..Default::default()
+        },
     ]);
     let server = TestServer::start(vec![("/f.xml", handler(move |_, _| ok(RSS, body.clone())))]);
     let url = server.url("/f.xml");
@@ -76,7 +94,12 @@ fn different_articles_with_one_name_get_numbered_and_nothing_is_overwritten() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         posts(site.path()),
-        ["2023-01-02-Breaking- News-2.md", "2023-01-02-Breaking- News-4.md", "2023-01-02-Breaking- News.md", "2023-01-02-breaking- news-3.md"]
+        [
+            "2023-01-02-Breaking- News-2.md",
+            "2023-01-02-Breaking- News-4.md",
+            "2023-01-02-Breaking- News.md",
+            "2023-01-02-breaking- news-3.md"
+        ]
     );
     assert_eq!(read(&site.path().join("_posts/2023-01-02-Breaking- News.md")), "mine");
     assert!(read(&site.path().join("_posts/2023-01-02-breaking- news-3.md")).contains("two"));
@@ -121,10 +144,23 @@ fn a_second_run_on_a_locked_site_waits_then_gives_up_clearly() {
     let url = url::Url::from_file_path(&feed).unwrap().to_string();
     let config = toml_config(site.path(), &[("S", &url)], "");
     fs::create_dir_all(site.path().join(".newsmirror")).unwrap();
-    let lock = fs::OpenOptions::new().create(true).truncate(false).write(true).open(site.path().join(".newsmirror/lock")).unwrap();
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(site.path().join(".newsmirror/lock"))
+        .unwrap();
     lock.lock().unwrap();
     fs::write(site.path().join(".newsmirror/lock"), "4242").unwrap();
-    let out = newsmirror(&["run", "--site", site.path().to_str().unwrap(), "--config", config.to_str().unwrap(), "--wait", "1"]);
+    let out = newsmirror(&[
+        "run",
+        "--site",
+        site.path().to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--wait",
+        "1",
+    ]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let msg = text(&out);
     assert!(msg.contains("another newsmirror run holds the lock") && msg.contains("4242"), "{msg}");

@@ -98,7 +98,14 @@ fn hostile_titles_authors_and_source_names_read_back_exactly() {
     let items: Vec<It> = values
         .iter()
         .zip(&links)
-        .map(|(v, l)| It { title: v, link: l, author: Some(v), date: Some("Mon, 02 Jan 2023 10:00:00 GMT"), body: "<p>x</p>", ..Default::default() })
+        .map(|(v, l)| It {
+            title: v,
+            link: l,
+            author: Some(v),
+            date: Some("Mon, 02 Jan 2023 10:00:00 GMT"),
+            body: "<p>x</p>",
+            ..Default::default()
+        })
         .collect();
     // XML cannot carry most C0 controls even as references: the feed gets them
     // stripped, the source name (from TOML) keeps them.
@@ -127,7 +134,13 @@ fn hostile_titles_authors_and_source_names_read_back_exactly() {
             let (title, author, tag) = (clean(&value), clean(&value), clean(source_name));
             check_with_yaml_rust2(front_matter(&post), &title, &author, &tag);
             files.push(path);
-            expected.push(vec![format!("String:{title}"), format!("String:{author}"), format!("String:{link}"), format!("String:{tag}"), format!("String:{tag}")]);
+            expected.push(vec![
+                format!("String:{title}"),
+                format!("String:{author}"),
+                format!("String:{link}"),
+                format!("String:{tag}"),
+                format!("String:{tag}"),
+            ]);
         }
         if let Some(got) = psych(&files) {
             assert_eq!(got, expected, "source {source_name:?}");

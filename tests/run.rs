@@ -21,12 +21,21 @@ fn one_broken_feed_never_stops_the_others() {
         ("/good.xml", handler(move |_, _| ok(RSS, good.clone()))),
         ("/gone.xml", handler(|_, _| status(404, &[]))),
         ("/garbage.xml", handler(|_, _| ok(RSS, "this is not a feed at all"))),
-        ("/page.html", handler(|_, _| ok("text/html", r#"<html><head><link rel="alternate" type="application/rss+xml" href="https://c.example/feed.xml"></head><body>hi</body></html>"#))),
+        (
+            "/page.html",
+            handler(|_, _| {
+                ok(
+                    "text/html",
+                    r#"<html><head><link rel="alternate" type="application/rss+xml" href="https://c.example/feed.xml"></head><body>hi</body></html>"#,
+                )
+            }),
+        ),
         ("/good2.xml", handler(move |_, _| ok(RSS, good2.clone()))),
     ]);
     let site = tempfile::tempdir().unwrap();
     let names = ["Good", "Gone", "Garbage", "Page", "Good2"];
-    let urls: Vec<String> = ["/good.xml", "/gone.xml", "/garbage.xml", "/page.html", "/good2.xml"].iter().map(|p| server.url(p)).collect();
+    let urls: Vec<String> =
+        ["/good.xml", "/gone.xml", "/garbage.xml", "/page.html", "/good2.xml"].iter().map(|p| server.url(p)).collect();
     let sources: Vec<(&str, &str)> = names.iter().zip(&urls).map(|(n, u)| (*n, u.as_str())).collect();
     let config = toml_config(site.path(), &sources, "");
     let out = run_site(site.path(), &config);
@@ -44,7 +53,11 @@ fn reruns_and_second_feeds_never_duplicate_an_article() {
     let v1 = rss(&[item("Original title", "https://news.example/a?id=1&utm_source=rss")]);
     let feed = std::sync::Arc::new(std::sync::Mutex::new(v1));
     let f2 = feed.clone();
-    let other = rss(&[item("Same article elsewhere", "https://NEWS.example/a?id=1#comments"), item("Home", "https://news.example/"), item("Home again", "https://news.example/")]);
+    let other = rss(&[
+        item("Same article elsewhere", "https://NEWS.example/a?id=1#comments"),
+        item("Home", "https://news.example/"),
+        item("Home again", "https://news.example/"),
+    ]);
     let server = TestServer::start(vec![
         ("/a.xml", handler(move |_, _| ok(RSS, f2.lock().unwrap().clone()))),
         ("/b.xml", handler(move |_, _| ok(RSS, other.clone()))),
@@ -60,7 +73,11 @@ fn reruns_and_second_feeds_never_duplicate_an_article() {
     assert_eq!(first.len(), 3, "{first:?}");
     assert!(first.iter().any(|p| p.contains("Original title")));
     // The title and date change upstream: still the same article.
-    *feed.lock().unwrap() = rss(&[It { title: "Edited title", date: Some("Tue, 03 Jan 2023 10:00:00 GMT"), ..item("", "https://news.example/a?id=1") }]);
+    *feed.lock().unwrap() = rss(&[It {
+        title: "Edited title",
+        date: Some("Tue, 03 Jan 2023 10:00:00 GMT"),
+        ..item("", "https://news.example/a?id=1")
+    }]);
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(posts(site.path()), first, "{}", text(&out));
@@ -76,7 +93,14 @@ fn validators_are_sent_and_304_means_nothing_to_do() {
             if req.headers.get("if-none-match").map(String::as_str) == Some("\"v1\"") {
                 return status(304, &[]);
             }
-            Reply::Full(200, vec![("ETag".into(), "\"v1\"".into()), ("Last-Modified".into(), "Mon, 02 Jan 2023 10:00:00 GMT".into())], body.clone().into_bytes())
+            Reply::Full(
+                200,
+                vec![
+                    ("ETag".into(), "\"v1\"".into()),
+                    ("Last-Modified".into(), "Mon, 02 Jan 2023 10:00:00 GMT".into()),
+                ],
+                body.clone().into_bytes(),
+            )
         }),
     )]);
     let site = tempfile::tempdir().unwrap();
@@ -94,7 +118,12 @@ fn validators_are_sent_and_304_means_nothing_to_do() {
 fn transient_failures_are_retried_honouring_retry_after() {
     let body = rss(&[item("After the storm", "https://e.example/storm")]);
     let server = TestServer::start(vec![
-        ("/busy.xml", handler(move |_, seen| if seen == 0 { status(503, &[("Retry-After", "1")]) } else { ok(RSS, body.clone()) })),
+        (
+            "/busy.xml",
+            handler(
+                move |_, seen| if seen == 0 { status(503, &[("Retry-After", "1")]) } else { ok(RSS, body.clone()) },
+            ),
+        ),
         ("/limited.xml", handler(|_, _| status(429, &[("Retry-After", "3600")]))),
     ]);
     let site = tempfile::tempdir().unwrap();
@@ -113,9 +142,11 @@ fn transient_failures_are_retried_honouring_retry_after() {
 
 #[test]
 fn legacy_encodings_by_prolog_and_by_http_header() {
-    let gbk_doc = rss(&[item("习近平两年来反腐令澳门赌博旅游萧条", "https://bbc.example/1")]).replace("encoding=\"UTF-8\"", "encoding=\"GBK\"");
+    let gbk_doc = rss(&[item("习近平两年来反腐令澳门赌博旅游萧条", "https://bbc.example/1")])
+        .replace("encoding=\"UTF-8\"", "encoding=\"GBK\"");
     let (gbk, _, _) = encoding_rs::GBK.encode(&gbk_doc);
-    let big5_doc = rss(&[item("北約秘書長訪日 強調支援烏克蘭重要性", "https://cna.example/1")]).replace(" encoding=\"UTF-8\"", "");
+    let big5_doc =
+        rss(&[item("北約秘書長訪日 強調支援烏克蘭重要性", "https://cna.example/1")]).replace(" encoding=\"UTF-8\"", "");
     let (big5, _, _) = encoding_rs::BIG5.encode(&big5_doc);
     let (gbk, big5) = (gbk.into_owned(), big5.into_owned());
     assert!(std::str::from_utf8(&gbk).is_err() && std::str::from_utf8(&big5).is_err());

@@ -34,7 +34,8 @@ fn seed_feed_gives_the_seed_post_byte_for_byte() {
 #[test]
 fn seed_item_sanitised_by_default_keeps_text_and_loses_nothing_else_structural() {
     let Some(shared) = shared() else { return };
-    let out = newsmirror(&["parse", shared.join("seed/cna.xml").to_str().unwrap(), "--json", "--name", "(臺)中央社CNA"]);
+    let out =
+        newsmirror(&["parse", shared.join("seed/cna.xml").to_str().unwrap(), "--json", "--name", "(臺)中央社CNA"]);
     assert!(out.status.success(), "{}", text(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["format"], "rss2.0");

@@ -92,7 +92,8 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
         let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let (settings, sources) = if is_json {
             (RunSettings::default(), parse_subs_json(&text, path)?)
@@ -113,12 +114,10 @@ pub fn parse_subs_json(text: &str, path: &Path) -> Result<Vec<Source>, ConfigErr
     }
     let subs: Vec<Sub> = serde_json::from_str(text)
         .map_err(|e| ConfigError::Invalid(format!("{}:{}: {e}", path.display(), e.line())))?;
-    let sources: Vec<Source> = subs
-        .into_iter()
-        .map(|s| Source::with_defaults(s.site, s.url))
-        .collect();
+    let sources: Vec<Source> = subs.into_iter().map(|s| Source::with_defaults(s.site, s.url)).collect();
     for s in &sources {
-        check_url(&s.url).map_err(|why| ConfigError::Invalid(format!("{}: source \"{}\": url: {why}", path.display(), s.name)))?;
+        check_url(&s.url)
+            .map_err(|why| ConfigError::Invalid(format!("{}: source \"{}\": url: {why}", path.display(), s.name)))?;
     }
     check_unique_names(&sources).map_err(|why| ConfigError::Invalid(format!("{}: {why}", path.display())))?;
     Ok(sources)

@@ -45,7 +45,9 @@ enabled = false
 
 #[test]
 fn unknown_key_names_key_source_and_line() {
-    let e = err("[[source]]\nname = \"A\"\nurl = \"https://a.example/\"\n\n[[source]]\nname = \"BBC\"\nurl = \"https://b.example/\"\ntimout = 3\n");
+    let e = err(
+        "[[source]]\nname = \"A\"\nurl = \"https://a.example/\"\n\n[[source]]\nname = \"BBC\"\nurl = \"https://b.example/\"\ntimout = 3\n",
+    );
     assert!(e.contains("newsmirror.toml:8:"), "{e}");
     assert!(e.contains("source \"BBC\""), "{e}");
     assert!(e.contains("timout"), "{e}");
@@ -61,7 +63,9 @@ fn bad_values_are_named() {
     assert!(e.contains(":4:") && e.contains("timeout"), "{e}");
     let e = err("[defaults]\nconcurrency = 0\n");
     assert!(e.contains(":2:") && e.contains("concurrency"), "{e}");
-    let e = err("[[source]]\nname = \"X\"\nurl = \"https://x.example/\"\n[[source]]\nname = \"X\"\nurl = \"https://y.example/\"\n");
+    let e = err(
+        "[[source]]\nname = \"X\"\nurl = \"https://x.example/\"\n[[source]]\nname = \"X\"\nurl = \"https://y.example/\"\n",
+    );
     assert!(e.contains("two sources are named \"X\""), "{e}");
     let e = err("[[source]]\nname = \"X\"\n");
     assert!(e.contains("url"), "{e}");

@@ -194,8 +194,9 @@ fn duration(ctx: &Ctx, v: &Spanned<DurationValue>, source: Option<&str>, key: &s
 fn size(ctx: &Ctx, v: &Spanned<SizeValue>) -> Result<u64, ConfigError> {
     match v.get_ref() {
         SizeValue::Bytes(n) => Ok(*n),
-        SizeValue::Text(t) => parse_size(t)
-            .ok_or_else(|| ctx.err(v.span(), None, format!("max_body: cannot read {t:?} as a size (use e.g. \"20MiB\")"))),
+        SizeValue::Text(t) => parse_size(t).ok_or_else(|| {
+            ctx.err(v.span(), None, format!("max_body: cannot read {t:?} as a size (use e.g. \"20MiB\")"))
+        }),
     }
 }
 
@@ -214,10 +215,13 @@ fn parse_size(t: &str) -> Option<u64> {
 }
 
 fn zone(ctx: &Ctx, v: &Spanned<String>, source: Option<&str>) -> Result<Tz, ConfigError> {
-    v.get_ref()
-        .trim()
-        .parse()
-        .map_err(|_| ctx.err(v.span(), source, format!("timezone: unknown zone {:?} (use an IANA name such as \"Asia/Shanghai\")", v.get_ref())))
+    v.get_ref().trim().parse().map_err(|_| {
+        ctx.err(
+            v.span(),
+            source,
+            format!("timezone: unknown zone {:?} (use an IANA name such as \"Asia/Shanghai\")", v.get_ref()),
+        )
+    })
 }
 
 fn proxy(ctx: &Ctx, v: &Spanned<String>, source: Option<&str>) -> Result<String, ConfigError> {
@@ -225,6 +229,10 @@ fn proxy(ctx: &Ctx, v: &Spanned<String>, source: Option<&str>) -> Result<String,
     let parsed = url::Url::parse(p).map_err(|e| ctx.err(v.span(), source, format!("proxy: {e} in {p:?}")))?;
     match parsed.scheme() {
         "http" | "https" | "socks5" | "socks5h" => Ok(p.to_string()),
-        other => Err(ctx.err(v.span(), source, format!("proxy: scheme {other:?} is not supported (http, https, socks5, socks5h)"))),
+        other => Err(ctx.err(
+            v.span(),
+            source,
+            format!("proxy: scheme {other:?} is not supported (http, https, socks5, socks5h)"),
+        )),
     }
 }

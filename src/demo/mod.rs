@@ -24,7 +24,13 @@ pub struct Sample {
 
 macro_rules! sample {
     ($file:literal, $ct:literal, $name:literal, $tz:expr) => {
-        Sample { file: $file, content_type: $ct, name: $name, bytes: include_bytes!(concat!("samples/", $file)), timezone: $tz }
+        Sample {
+            file: $file,
+            content_type: $ct,
+            name: $name,
+            bytes: include_bytes!(concat!("samples/", $file)),
+            timezone: $tz,
+        }
     };
 }
 
@@ -40,7 +46,14 @@ pub const SAMPLES: &[Sample] = &[
 
 pub fn run(dir: &Path) -> u8 {
     let server = match SampleServer::start(
-        SAMPLES.iter().map(|s| Served { path: format!("/{}", s.file), content_type: s.content_type.to_string(), body: s.bytes.to_vec() }).collect(),
+        SAMPLES
+            .iter()
+            .map(|s| Served {
+                path: format!("/{}", s.file),
+                content_type: s.content_type.to_string(),
+                body: s.bytes.to_vec(),
+            })
+            .collect(),
     ) {
         Ok(s) => s,
         Err(e) => {
@@ -69,6 +82,8 @@ pub fn run(dir: &Path) -> u8 {
             println!("  {n}");
         }
     }
-    println!("\nRun it again: nothing is written twice. Mirror your own feeds with:\n  newsmirror run --config subs.json --site DIR");
+    println!(
+        "\nRun it again: nothing is written twice. Mirror your own feeds with:\n  newsmirror run --config subs.json --site DIR"
+    );
     code
 }

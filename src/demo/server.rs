@@ -21,7 +21,8 @@ pub struct SampleServer {
 impl SampleServer {
     pub fn start(files: Vec<Served>) -> std::io::Result<SampleServer> {
         let server = tiny_http::Server::http("127.0.0.1:0").map_err(std::io::Error::other)?;
-        let port = server.server_addr().to_ip().map(|a| a.port()).ok_or_else(|| std::io::Error::other("no IP address"))?;
+        let port =
+            server.server_addr().to_ip().map(|a| a.port()).ok_or_else(|| std::io::Error::other("no IP address"))?;
         let server = Arc::new(server);
         let serving = server.clone();
         let thread = std::thread::spawn(move || {

@@ -15,9 +15,7 @@ use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> (Cow<'a, str>, &'static Encoding) {
     let encoding = detect(bytes, http_charset);
     let (text, _had_errors) = match Encoding::for_bom(bytes) {
-        Some((bom_enc, bom_len)) if bom_enc == encoding => {
-            encoding.decode_without_bom_handling(&bytes[bom_len..])
-        }
+        Some((bom_enc, bom_len)) if bom_enc == encoding => encoding.decode_without_bom_handling(&bytes[bom_len..]),
         _ => encoding.decode_without_bom_handling(bytes),
     };
     (text, encoding)
@@ -73,10 +71,9 @@ pub fn declared_in_document(bytes: &[u8]) -> Option<&'static Encoding> {
     let rest = head[pos + "charset".len()..].trim_start();
     let rest = rest.strip_prefix('=')?.trim_start();
     let rest = rest.trim_start_matches(['"', '\'']);
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':'))
-        .unwrap_or(rest.len());
-    Encoding::for_label(rest[..end].as_bytes())
+    let end =
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':')).unwrap_or(rest.len());
+    Encoding::for_label(&rest.as_bytes()[..end])
 }
 
 fn attribute_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
@@ -144,7 +141,8 @@ mod tests {
 
     #[test]
     fn html_meta_charset() {
-        let (bytes, _, _) = encoding_rs::GBK.encode("<html><head><meta charset=\"gb2312\"></head><body>新闻</body></html>");
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("<html><head><meta charset=\"gb2312\"></head><body>新闻</body></html>");
         assert_eq!(detect(&bytes, None), encoding_rs::GBK);
     }
 }

@@ -94,9 +94,7 @@ fn parse_rfc822(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
 
 fn parse_time(t: &str) -> Option<NaiveTime> {
     let t = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    NaiveTime::parse_from_str(t, "%H:%M:%S%.f")
-        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
-        .ok()
+    NaiveTime::parse_from_str(t, "%H:%M:%S%.f").or_else(|_| NaiveTime::parse_from_str(t, "%H:%M")).ok()
 }
 
 fn month(name: &str) -> Option<u32> {

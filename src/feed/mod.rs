@@ -103,11 +103,7 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<Feed, FeedError> {
     if trimmed.is_empty() {
         return Err(FeedError::Empty);
     }
-    let mut feed = if trimmed.starts_with('{') {
-        json::parse(trimmed, opts)?
-    } else {
-        xml::parse(&text, opts)?
-    };
+    let mut feed = if trimmed.starts_with('{') { json::parse(trimmed, opts)? } else { xml::parse(&text, opts)? };
     feed.encoding = encoding.name();
     Ok(feed)
 }

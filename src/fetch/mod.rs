@@ -136,7 +136,8 @@ impl Fetcher {
         loop {
             let result = {
                 let _global = self.global.acquire().await.map_err(|e| FetchError::Other(e.to_string()))?;
-                let _host = self.host_permit(&host).acquire_owned().await.map_err(|e| FetchError::Other(e.to_string()))?;
+                let _host =
+                    self.host_permit(&host).acquire_owned().await.map_err(|e| FetchError::Other(e.to_string()))?;
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 match tokio::time::timeout(remaining, self.attempt(&url, req)).await {
                     Ok(r) => r,
@@ -216,22 +217,25 @@ impl Fetcher {
         if let Some(lm) = &req.validators.last_modified {
             set(IF_MODIFIED_SINCE, lm);
         }
-        let response = client
-            .get(url.clone())
-            .headers(headers)
-            .send()
-            .await
-            .map_err(|e| retry::classify(e, req.timeout))?;
+        let response =
+            client.get(url.clone()).headers(headers).send().await.map_err(|e| retry::classify(e, req.timeout))?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
             let retry_after = retry::retry_after(response.headers());
-            let error = FetchError::Status { status: status.as_u16(), reason: status.canonical_reason().map(str::to_string) };
+            let error =
+                FetchError::Status { status: status.as_u16(), reason: status.canonical_reason().map(str::to_string) };
             return Err(retry::Failed { error, retry_after });
         }
-        let header = |name| response.headers().get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
         let content_type = header(CONTENT_TYPE);
         let validators = Validators { etag: header(ETAG), last_modified: header(LAST_MODIFIED) };
         let final_url = response.url().to_string();

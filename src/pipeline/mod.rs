@@ -21,7 +21,10 @@ use crate::store::{KeyReader, NewPost, Store, StoreError};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Fetched and parsed; `written` are the new posts.
-    Fetched { items: usize, written: Vec<PathBuf> },
+    Fetched {
+        items: usize,
+        written: Vec<PathBuf>,
+    },
     /// 304 Not Modified.
     NotModified,
     Disabled,
@@ -42,7 +45,10 @@ pub struct RunReport {
 
 impl RunReport {
     pub fn new_posts(&self) -> usize {
-        self.sources.iter().map(|s| if let Outcome::Fetched { written, .. } = &s.outcome { written.len() } else { 0 }).sum()
+        self.sources
+            .iter()
+            .map(|s| if let Outcome::Fetched { written, .. } = &s.outcome { written.len() } else { 0 })
+            .sum()
     }
 
     pub fn failures(&self) -> usize {
@@ -114,7 +120,13 @@ pub fn run(
     Ok(report)
 }
 
-async fn fetch_and_prepare(fetcher: &Fetcher, source: &Source, validators: Validators, site: PathBuf, run_time: DateTime<Utc>) -> Fetch {
+async fn fetch_and_prepare(
+    fetcher: &Fetcher,
+    source: &Source,
+    validators: Validators,
+    site: PathBuf,
+    run_time: DateTime<Utc>,
+) -> Fetch {
     let req = Request {
         url: &source.url,
         user_agent: &source.user_agent,

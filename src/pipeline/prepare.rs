@@ -22,11 +22,8 @@ pub struct Prepared {
 /// Identity keys of every item of `feed`, in feed order. A link several items
 /// share (or the feed's own home page) identifies none of them.
 pub fn keys_for(source: &Source, feed: &Feed, base: Option<&Url>) -> Vec<(Option<Url>, Keys)> {
-    let links: Vec<Option<Url>> = feed
-        .items
-        .iter()
-        .map(|i| i.link.as_deref().and_then(|l| identity::post_link(l, base)))
-        .collect();
+    let links: Vec<Option<Url>> =
+        feed.items.iter().map(|i| i.link.as_deref().and_then(|l| identity::post_link(l, base))).collect();
     let mut counts: HashMap<String, usize> = HashMap::new();
     for l in links.iter().flatten() {
         *counts.entry(identity::identity_link(l)).or_default() += 1;

@@ -88,7 +88,11 @@ impl Post {
         out.push_str(&yaml::scalar(&self.link));
         out.push_str(&format!("\ntags: [ {} ]\ncomments: True\ncategories: [ {source} ]\n---\n", tags.join(", ")));
         out.push_str(&format!("<!--{}-->\n", self.published_ms));
-        out.push_str(&format!("[{}]({})\n------\n\n<div>\n", markdown_link_text(&self.title), markdown_link_target(&self.link)));
+        out.push_str(&format!(
+            "[{}]({})\n------\n\n<div>\n",
+            markdown_link_text(&self.title),
+            markdown_link_target(&self.link)
+        ));
         out.push_str(&self.content_as_written());
         out.push_str("\n</div>\n");
         out
@@ -96,10 +100,7 @@ impl Post {
 
     /// The content as the file holds it: each line trimmed, lines joined.
     pub fn content_as_written(&self) -> String {
-        self.content
-            .lines()
-            .map(|line| line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))
-            .collect()
+        self.content.lines().map(|line| line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')).collect()
     }
 }
 

@@ -68,13 +68,33 @@ mod tests {
     #[test]
     fn plain_when_safe() {
         assert_eq!(scalar("(臺)中央社CNA"), "(臺)中央社CNA");
-        assert_eq!(scalar("https://www.cna.com.tw/news/aopl/202301310214.aspx"), "https://www.cna.com.tw/news/aopl/202301310214.aspx");
+        assert_eq!(
+            scalar("https://www.cna.com.tw/news/aopl/202301310214.aspx"),
+            "https://www.cna.com.tw/news/aopl/202301310214.aspx"
+        );
         assert_eq!(flow_item("BBC"), "BBC");
     }
 
     #[test]
     fn quoted_when_yaml_would_misread() {
-        for s in ["yes", "No", "null", "~", "- a", "@x", "a: b", "a #b", "123", "1:20", "2023-01-01", "", "[x", "'q", "\"q", "a:"] {
+        for s in [
+            "yes",
+            "No",
+            "null",
+            "~",
+            "- a",
+            "@x",
+            "a: b",
+            "a #b",
+            "123",
+            "1:20",
+            "2023-01-01",
+            "",
+            "[x",
+            "'q",
+            "\"q",
+            "a:",
+        ] {
             assert!(scalar(s).starts_with('"'), "{s}");
         }
         for s in ["a, b", "a:b", "x#y", "{", "it's"] {

@@ -80,7 +80,10 @@ mod tests {
     fn whatwg_normalisation() {
         let u = post_link("HTTPS://Example.COM/a b/../c?x=1#frag", None).unwrap();
         assert_eq!(u.as_str(), "https://example.com/c?x=1#frag");
-        assert_eq!(post_link("/news/1", Some(&Url::parse("https://e.com/feed.xml").unwrap())).unwrap().as_str(), "https://e.com/news/1");
+        assert_eq!(
+            post_link("/news/1", Some(&Url::parse("https://e.com/feed.xml").unwrap())).unwrap().as_str(),
+            "https://e.com/news/1"
+        );
         assert!(post_link("javascript:alert(1)", None).is_none());
     }
 

@@ -18,7 +18,8 @@ impl SiteLock {
     pub(super) fn acquire(site: &Path, state_dir: &Path, wait: Duration) -> Result<SiteLock, StoreError> {
         let path = state_dir.join("lock");
         let io = |source| StoreError::Io { path: path.clone(), source };
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
+        let mut file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
         let started = Instant::now();
         let mut told = false;
         loop {
@@ -30,7 +31,10 @@ impl SiteLock {
                         return Err(StoreError::Locked { site: site.to_path_buf(), pid, waited: wait });
                     }
                     if !told {
-                        eprintln!("another newsmirror run (pid {pid}) is working on {}; waiting up to {wait:?}", site.display());
+                        eprintln!(
+                            "another newsmirror run (pid {pid}) is working on {}; waiting up to {wait:?}",
+                            site.display()
+                        );
                         told = true;
                     }
                     std::thread::sleep(Duration::from_millis(100));

@@ -121,7 +121,8 @@ impl Store {
     }
 
     fn remove_temporaries(&self) -> Result<(), StoreError> {
-        let entries = fs::read_dir(&self.posts_dir).map_err(|source| StoreError::Io { path: self.posts_dir.clone(), source })?;
+        let entries =
+            fs::read_dir(&self.posts_dir).map_err(|source| StoreError::Io { path: self.posts_dir.clone(), source })?;
         for entry in entries.flatten() {
             if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
                 let path = entry.path();
@@ -167,7 +168,9 @@ impl Store {
         // Intent first: a kill after this leaves pending rows that the next
         // start resolves by looking for the files.
         self.in_transaction(|tx| {
-            let mut add_post = tx.prepare_cached("INSERT INTO posts (file, source, link, pending, written_at) VALUES (?1, ?2, ?3, 1, ?4)")?;
+            let mut add_post = tx.prepare_cached(
+                "INSERT INTO posts (file, source, link, pending, written_at) VALUES (?1, ?2, ?3, 1, ?4)",
+            )?;
             let mut add_key = tx.prepare_cached("INSERT OR IGNORE INTO keys (key, file) VALUES (?1, ?2)")?;
             for (post, name) in &planned {
                 add_post.execute(params![name, source, post.link, now])?;
@@ -208,7 +211,10 @@ impl Store {
         }
     }
 
-    fn in_transaction(&mut self, f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>) -> Result<(), StoreError> {
+    fn in_transaction(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
         let path = self.db_path.clone();
         let db = |source| StoreError::Db { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(db)?;
@@ -258,15 +264,12 @@ impl Store {
     }
 
     pub fn validators(&self, source: &str, url: &str) -> Result<Validators, StoreError> {
-        let row = self.db(
-            self.conn
-                .query_row(
-                    "SELECT etag, last_modified FROM sources WHERE name = ?1 AND url = ?2",
-                    [source, url],
-                    |r| Ok(Validators { etag: r.get(0)?, last_modified: r.get(1)? }),
-                )
-                .optional(),
-        )?;
+        let row = self.db(self
+            .conn
+            .query_row("SELECT etag, last_modified FROM sources WHERE name = ?1 AND url = ?2", [source, url], |r| {
+                Ok(Validators { etag: r.get(0)?, last_modified: r.get(1)? })
+            })
+            .optional())?;
         Ok(row.unwrap_or_default())
     }
 

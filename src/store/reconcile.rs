@@ -9,11 +9,7 @@ use super::{Store, StoreError, forget, identity};
 pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     finish_pending(store)?;
     let on_disk = list_posts(site)?;
-    store.names = on_disk
-        .iter()
-        .filter(|(rel, _)| !rel.contains('/'))
-        .map(|(rel, _)| rel.to_lowercase())
-        .collect();
+    store.names = on_disk.iter().filter(|(rel, _)| !rel.contains('/')).map(|(rel, _)| rel.to_lowercase()).collect();
     let known: HashSet<String> = {
         let mut stmt = store.db(store.conn.prepare("SELECT file FROM posts"))?;
         let rows = store.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
@@ -30,7 +26,9 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
         .map(|(rel, path)| (rel.clone(), fs::read_to_string(path).ok().and_then(|t| front_matter_from(&t))))
         .collect();
     store.in_transaction(|tx| {
-        let mut add_post = tx.prepare("INSERT OR IGNORE INTO posts (file, source, link, pending, written_at) VALUES (?1, NULL, ?2, 0, ?3)")?;
+        let mut add_post = tx.prepare(
+            "INSERT OR IGNORE INTO posts (file, source, link, pending, written_at) VALUES (?1, NULL, ?2, 0, ?3)",
+        )?;
         let mut add_key = tx.prepare("INSERT OR IGNORE INTO keys (key, file) VALUES (?1, ?2)")?;
         for (rel, link) in &indexed {
             let link = link.as_deref().and_then(|l| identity::post_link(l, None));

@@ -44,7 +44,8 @@ impl TestServer {
     pub fn start(routes: Vec<(&str, Handler)>) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let port = listener.local_addr().unwrap().port();
-        let routes: Arc<HashMap<String, Handler>> = Arc::new(routes.into_iter().map(|(p, h)| (p.to_string(), h)).collect());
+        let routes: Arc<HashMap<String, Handler>> =
+            Arc::new(routes.into_iter().map(|(p, h)| (p.to_string(), h)).collect());
         let log = Arc::new(Mutex::new(Vec::new()));
         let log2 = log.clone();
         std::thread::spawn(move || {
@@ -109,7 +110,11 @@ fn handle(mut stream: TcpStream, routes: &HashMap<String, Handler>, log: &Mutex<
         }
         Reply::Hang => std::thread::sleep(Duration::from_secs(3600)),
         Reply::Trickle(body, interval) => {
-            write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/rss+xml\r\n\r\n", body.len())?;
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/rss+xml\r\n\r\n",
+                body.len()
+            )?;
             for b in body {
                 stream.write_all(&[b])?;
                 stream.flush()?;
@@ -117,7 +122,11 @@ fn handle(mut stream: TcpStream, routes: &HashMap<String, Handler>, log: &Mutex<
             }
         }
         Reply::Cut(body, keep) => {
-            write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/rss+xml\r\n\r\n", body.len())?;
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/rss+xml\r\n\r\n",
+                body.len()
+            )?;
             stream.write_all(&body[..keep.min(body.len())])?;
         }
     }

@@ -68,7 +68,9 @@ pub struct It<'a> {
 /// An RSS 2.0 document; titles and authors are XML-escaped, bodies go in CDATA.
 pub fn rss(items: &[It]) -> String {
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title><link>https://home.example/</link>\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title><link>https://home.example/</link>\n",
+    );
     for it in items {
         out.push_str(&format!("<item><title>{}</title><link>{}</link>", esc(it.title), esc(it.link)));
         if let Some(g) = it.guid {

@@ -179,10 +179,7 @@ fn build_tree(src: &str) -> Result<Node, FeedError> {
     if stack.is_empty() {
         return Err(FeedError::NotAFeed("no root element".into()));
     }
-    Err(FeedError::Xml(format!(
-        "document ends inside <{}> (truncated?)",
-        stack.last().map_or("", |n| n.name.as_str())
-    )))
+    Err(FeedError::Xml(format!("document ends inside <{}> (truncated?)", stack.last().map_or("", |n| n.name.as_str()))))
 }
 
 fn new_node(ns: Ns, e: &quick_xml::events::BytesStart, inner: Range<usize>) -> Node {
