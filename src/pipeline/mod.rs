@@ -66,7 +66,7 @@ pub struct RunOptions {
 /// What a worker hands back to the writer for one source.
 enum Fetch {
     NotModified,
-    Ready { items: usize, posts: Vec<NewPost>, validators: Validators },
+    Ready { items: usize, posts: Vec<NewPost>, validators: Validators, checked: bool },
     Failed(String),
 }
 
@@ -152,7 +152,7 @@ async fn fetch_and_prepare(
             }
             posts.push(prepare::prepare(item, link.as_ref(), keys, &source, run_time).into_new_post());
         }
-        Ok::<_, String>(Fetch::Ready { items: feed.items.len(), posts, validators: body.validators })
+        Ok::<_, String>(Fetch::Ready { items: feed.items.len(), posts, validators: body.validators, checked: known.is_some() })
     });
     match work.await {
         Ok(Ok(f)) => f,
@@ -165,7 +165,7 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
     let (outcome, validators) = match fetched {
         Fetch::NotModified => (Outcome::NotModified, None),
         Fetch::Failed(e) => (Outcome::Failed(e), None),
-        Fetch::Ready { items, posts, validators } => match store.write_posts(&source.name, &posts) {
+        Fetch::Ready { items, posts, validators, checked } => match store.write_posts(&source.name, &posts, checked) {
             Ok(written) => (Outcome::Fetched { items, written }, Some(validators)),
             Err(e) => (Outcome::Failed(e.to_string()), None),
         },

@@ -93,14 +93,22 @@ impl Post {
             markdown_link_text(&self.title),
             markdown_link_target(&self.link)
         ));
-        out.push_str(&self.content_as_written());
+        self.push_content(&mut out);
         out.push_str("\n</div>\n");
         out
     }
 
     /// The content as the file holds it: each line trimmed, lines joined.
     pub fn content_as_written(&self) -> String {
-        self.content.lines().map(|line| line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')).collect()
+        let mut out = String::with_capacity(self.content.len());
+        self.push_content(&mut out);
+        out
+    }
+
+    fn push_content(&self, out: &mut String) {
+        for line in self.content.split('\n') {
+            out.push_str(line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'));
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! Invariants, kept across kills and reruns:
 //! - a post file appears whole or not at all (written to a temporary file
 //!   in `_posts/`, then renamed);
-//! - an item's identity is recorded as *pending* before its file is renamed
+//! - an item's identity is recorded as *pending* (with its batch number) before its file is renamed
 //!   into place and *done* after, so at start a pending entry whose file
 //!   exists is completed and one whose file does not is forgotten (the item
 //!   is fetched again): nothing is lost, nothing is written twice;
@@ -63,6 +63,11 @@ pub struct Store {
     /// Lower-cased names in `_posts/`: collisions are case-insensitive
     /// because a checkout may land on a case-insensitive filesystem.
     names: HashSet<String>,
+    /// Identity keys written by this run.
+    run_keys: HashSet<String>,
+    /// Number of the last write batch; pending rows carry it until their
+    /// files are in place.
+    batch: i64,
     _lock: lock::SiteLock,
     tmp_counter: u64,
 }
@@ -79,7 +84,16 @@ impl Store {
         let lock = lock::SiteLock::acquire(site, &state_dir, wait)?;
         let db_path = state_dir.join("state.db");
         let conn = Connection::open(&db_path).map_err(|source| StoreError::Db { path: db_path.clone(), source })?;
-        let mut store = Store { conn, db_path, posts_dir, names: HashSet::new(), _lock: lock, tmp_counter: 0 };
+        let mut store = Store {
+            conn,
+            db_path,
+            posts_dir,
+            names: HashSet::new(),
+            run_keys: HashSet::new(),
+            batch: 0,
+            _lock: lock,
+            tmp_counter: 0,
+        };
         store.migrate()?;
         store.remove_temporaries()?;
         reconcile::run(&mut store, site)?;
@@ -107,6 +121,7 @@ impl Store {
                  file TEXT NOT NULL
              ) WITHOUT ROWID;
              CREATE INDEX IF NOT EXISTS keys_by_file ON keys(file);
+             CREATE INDEX IF NOT EXISTS posts_pending ON posts(pending) WHERE pending != 0;
              CREATE TABLE IF NOT EXISTS sources (
                  name TEXT PRIMARY KEY,
                  url TEXT,
@@ -149,15 +164,18 @@ impl Store {
     }
 
     /// Write `posts` of one source; items already known (or repeated within
-    /// `posts`) are skipped. Returns the paths written, in order.
-    pub fn write_posts(&mut self, source: &str, posts: &[NewPost]) -> Result<Vec<PathBuf>, StoreError> {
-        let mut batch_keys: HashSet<&str> = HashSet::new();
+    /// `posts`) are skipped. `checked` says the caller has already dropped
+    /// the items the database knew when this run started (see
+    /// [`KeyReader`]), so only this run's own writes need checking here.
+    /// Returns the paths written, in order.
+    pub fn write_posts(&mut self, source: &str, posts: &[NewPost], checked: bool) -> Result<Vec<PathBuf>, StoreError> {
         let mut planned: Vec<(&NewPost, String)> = Vec::new();
         for post in posts {
-            if self.is_known(&post.keys)? || post.keys.0.iter().any(|k| batch_keys.contains(k.as_str())) {
+            let seen = post.keys.0.iter().any(|k| self.run_keys.contains(k));
+            if seen || (!checked && self.is_known(&post.keys)?) {
                 continue;
             }
-            batch_keys.extend(post.keys.0.iter().map(String::as_str));
+            self.run_keys.extend(post.keys.0.iter().cloned());
             let name = self.reserve_name(&post.name);
             planned.push((post, name));
         }
@@ -165,15 +183,17 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = chrono::Utc::now().timestamp();
+        self.batch += 1;
+        let batch = self.batch;
         // Intent first: a kill after this leaves pending rows that the next
         // start resolves by looking for the files.
         self.in_transaction(|tx| {
             let mut add_post = tx.prepare_cached(
-                "INSERT INTO posts (file, source, link, pending, written_at) VALUES (?1, ?2, ?3, 1, ?4)",
+                "INSERT INTO posts (file, source, link, pending, written_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             let mut add_key = tx.prepare_cached("INSERT OR IGNORE INTO keys (key, file) VALUES (?1, ?2)")?;
             for (post, name) in &planned {
-                add_post.execute(params![name, source, post.link, now])?;
+                add_post.execute(params![name, source, post.link, batch, now])?;
                 for key in &post.keys.0 {
                     add_key.execute(params![key, name])?;
                 }
@@ -193,17 +213,17 @@ impl Store {
         }
         let (done, undone) = planned.split_at(written.len());
         self.in_transaction(|tx| {
-            let mut mark = tx.prepare_cached("UPDATE posts SET pending = 0 WHERE file = ?1")?;
-            for (_, name) in done {
-                mark.execute([name])?;
-            }
             for (_, name) in undone {
                 forget(tx, name)?;
             }
+            tx.execute("UPDATE posts SET pending = 0 WHERE pending = ?1", [batch])?;
             Ok(())
         })?;
-        for (_, name) in undone {
+        for (post, name) in undone {
             self.names.remove(&name.to_lowercase());
+            for k in &post.keys.0 {
+                self.run_keys.remove(k);
+            }
         }
         match failure {
             Some(e) => Err(e),

@@ -45,7 +45,7 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
 /// place is done; one whose file is not is forgotten, to be fetched again.
 fn finish_pending(store: &mut Store) -> Result<(), StoreError> {
     let pending: Vec<String> = {
-        let mut stmt = store.db(store.conn.prepare("SELECT file FROM posts WHERE pending = 1"))?;
+        let mut stmt = store.db(store.conn.prepare("SELECT file FROM posts WHERE pending != 0"))?;
         let rows = store.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
         rows.filter_map(Result::ok).collect()
     };
