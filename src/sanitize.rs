@@ -53,7 +53,7 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
 }
 
 fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::RewritingError> {
-    let abs = |v: &str| absolute(v, base);
+    let abs = |v: &str| absolute_attr(v, base);
     rewrite_str(
         html,
         RewriteStrSettings {
@@ -75,7 +75,10 @@ fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::R
                         el.set_attribute("src", &abs(&v))?;
                     }
                     if let Some(v) = el.get_attribute("srcset") {
-                        el.set_attribute("srcset", &filter_srcset(&v, base))?;
+                        el.set_attribute(
+                            "srcset",
+                            &filter_srcset(&crate::text::decode_entities(&v), base).replace('&', "&amp;"),
+                        )?;
                     }
                     Ok(())
                 }),
@@ -104,6 +107,14 @@ fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::R
             ..RewriteStrSettings::new()
         },
     )
+}
+
+/// `value` is an attribute as lol_html gives it (entities not yet decoded)
+/// and the result goes back through `set_attribute` (which escapes only
+/// `"`): decode, resolve, re-escape `&`. Resolving the raw text would turn
+/// `&#106;avascript:` into a path instead of the URL a browser sees.
+fn absolute_attr(value: &str, base: Option<&Url>) -> String {
+    absolute(&crate::text::decode_entities(value), base).replace('&', "&amp;")
 }
 
 fn absolute(value: &str, base: Option<&Url>) -> String {

@@ -33,7 +33,8 @@ fn gzip_is_decoded_and_a_gzip_bomb_stops_at_the_cap() {
     bomb_plain.extend(std::iter::repeat_n(b' ', 64 * 1024 * 1024));
     let bomb = gz(&bomb_plain);
     assert!(bomb.len() < 1024 * 1024);
-    let headers = vec![("Content-Type".to_string(), RSS.to_string()), ("Content-Encoding".to_string(), "gzip".to_string())];
+    let headers =
+        vec![("Content-Type".to_string(), RSS.to_string()), ("Content-Encoding".to_string(), "gzip".to_string())];
     let h2 = headers.clone();
     let server = TestServer::start(vec![
         ("/gz.xml", handler(move |_, _| Reply::Full(200, headers.clone(), feed.clone()))),
@@ -53,7 +54,11 @@ fn a_body_over_max_body_is_refused_not_truncated() {
     let big = small_feed().replace("<p>ok</p>", &"<p>ok</p>".repeat(2000));
     let server = TestServer::start(vec![("/big.xml", handler(move |_, _| ok(RSS, big.clone())))]);
     let site = tempfile::tempdir().unwrap();
-    std::fs::write(site.path().join("newsmirror.toml"), format!("[defaults]\nmax_body = \"4KiB\"\n[[source]]\nname = \"S\"\nurl = \"{}\"\n", server.url("/big.xml"))).unwrap();
+    std::fs::write(
+        site.path().join("newsmirror.toml"),
+        format!("[defaults]\nmax_body = \"4KiB\"\n[[source]]\nname = \"S\"\nurl = \"{}\"\n", server.url("/big.xml")),
+    )
+    .unwrap();
     let out = run_site(site.path(), &site.path().join("newsmirror.toml"));
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("larger than the 4096-byte cap"), "{}", text(&out));

@@ -54,7 +54,9 @@ fn socks_session(mut c: TcpStream, target: u16, asked: &std::sync::Mutex<Vec<Str
     let upstream = TcpStream::connect(("127.0.0.1", target))?;
     c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])?;
     let (mut a, mut b) = (c.try_clone()?, upstream.try_clone()?);
-    let t = std::thread::spawn(move || std::io::copy(&mut a, &mut b.try_clone().unwrap()).map(|_| b.shutdown(std::net::Shutdown::Write)));
+    let t = std::thread::spawn(move || {
+        std::io::copy(&mut a, &mut b.try_clone().unwrap()).map(|_| b.shutdown(std::net::Shutdown::Write))
+    });
     let mut up = upstream;
     std::io::copy(&mut up, &mut c)?;
     let _ = t.join();
@@ -64,10 +66,12 @@ fn socks_session(mut c: TcpStream, target: u16, asked: &std::sync::Mutex<Vec<Str
 #[test]
 fn http_and_socks5_proxies_global_and_per_source() {
     // The HTTP proxy sees absolute-form request targets.
-    let proxy = TestServer::start(vec![
-        ("http://via-http.invalid/f.xml", handler(|_, _| ok(RSS, feed("Through the HTTP proxy", "https://e.example/1")))),
-    ]);
-    let origin = TestServer::start(vec![("/f.xml", handler(|_, _| ok(RSS, feed("Through SOCKS", "https://e.example/2"))))]);
+    let proxy = TestServer::start(vec![(
+        "http://via-http.invalid/f.xml",
+        handler(|_, _| ok(RSS, feed("Through the HTTP proxy", "https://e.example/1"))),
+    )]);
+    let origin =
+        TestServer::start(vec![("/f.xml", handler(|_, _| ok(RSS, feed("Through SOCKS", "https://e.example/2"))))]);
     let (socks_port, asked) = socks5(origin.port);
     let site = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -83,7 +87,10 @@ fn http_and_socks5_proxies_global_and_per_source() {
     let out = run_site(site.path(), &site.path().join("newsmirror.toml"));
     assert!(out.status.success(), "{}", text(&out));
     let names = posts(site.path());
-    assert!(names.iter().any(|n| n.contains("Through the HTTP proxy")) && names.iter().any(|n| n.contains("Through SOCKS")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.contains("Through the HTTP proxy")) && names.iter().any(|n| n.contains("Through SOCKS")),
+        "{names:?}"
+    );
     assert_eq!(asked.lock().unwrap().as_slice(), ["via-socks.invalid"]);
 }
 

@@ -152,7 +152,12 @@ async fn fetch_and_prepare(
             }
             posts.push(prepare::prepare(item, link.as_ref(), keys, &source, run_time).into_new_post());
         }
-        Ok::<_, String>(Fetch::Ready { items: feed.items.len(), posts, validators: body.validators, checked: known.is_some() })
+        Ok::<_, String>(Fetch::Ready {
+            items: feed.items.len(),
+            posts,
+            validators: body.validators,
+            checked: known.is_some(),
+        })
     });
     match work.await {
         Ok(Ok(f)) => f,

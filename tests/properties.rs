@@ -1,0 +1,133 @@
+//! Properties over arbitrary input: front matter reads back exactly, file
+//! names are safe, sanitised HTML has nothing executable left.
+
+use chrono::{TimeZone, Utc};
+use newsmirror::post::{self, Post};
+use newsmirror::text::clean_line;
+use proptest::prelude::*;
+
+fn any_text() -> impl Strategy<Value = String> {
+    // Printable, control, YAML-significant and astral characters alike.
+    prop::collection::vec(
+        prop_oneof![
+            any::<char>(),
+            prop::sample::select(vec![
+                '"', '\\', ':', '#', '-', '[', ']', '{', '}', ',', '\'', '\n', '\t', ' ', '&', '*', '!', '|', '>', '%',
+                '@', '`', '?', '\u{85}', '\u{2028}', '\u{feff}', '\u{3000}'
+            ]),
+        ],
+        0..80,
+    )
+    .prop_map(|v| v.into_iter().collect())
+}
+
+fn render(title: &str, author: &str, source: &str) -> String {
+    let run_time = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    Post::new(
+        post::Fields {
+            title,
+            link: "https://e.example/a",
+            author: Some(author),
+            published: None,
+            content: "<p>x</p>".into(),
+        },
+        &post::Context {
+            source_name: source,
+            extra_tags: &["extra, tag".to_string()],
+            author_override: None,
+            run_time,
+        },
+    )
+    .render()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn front_matter_reads_back_exactly(title in any_text(), author in any_text(), source in any_text()) {
+        prop_assume!(!clean_line(&source).is_empty());
+        let text = render(&title, &author, &source);
+        let fm = &text[4..text[4..].find("\n---\n").unwrap() + 5];
+        let docs = yaml_rust2::YamlLoader::load_from_str(fm).map_err(|e| TestCaseError::fail(format!("{e}\n{fm}")))?;
+        let doc = &docs[0];
+        let expect_title = { let t = clean_line(&title); if t.is_empty() { "x".to_string() } else { t } };
+        let expect_author = { let a = clean_line(&author); if a.is_empty() { clean_line(&source) } else { a } };
+        prop_assert_eq!(doc["title"].as_str(), Some(expect_title.as_str()), "{}", fm);
+        prop_assert_eq!(doc["author"].as_str(), Some(expect_author.as_str()), "{}", fm);
+        let tag = clean_line(&source);
+        prop_assert_eq!(doc["tags"][0].as_str(), Some(tag.as_str()), "{}", fm);
+        prop_assert_eq!(doc["tags"][1].as_str(), Some("extra, tag"), "{}", fm);
+        prop_assert_eq!(doc["categories"][0].as_str(), Some(tag.as_str()), "{}", fm);
+        prop_assert_eq!(doc["from"].as_str(), Some("https://e.example/a"), "{}", fm);
+    }
+
+    #[test]
+    fn file_names_are_safe(title in any_text(), n in 1u32..20) {
+        let date = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let name = post::with_suffix(&post::file_name(date, &clean_line(&title), "deadbeef"), n);
+        prop_assert!(name.len() <= 255, "{}", name);
+        prop_assert!(name.starts_with("2024-01-01-") && name.ends_with(".md"), "{}", name);
+        prop_assert!(!name.chars().any(|c| c.is_control() || "/\\:*?\"<>|".contains(c)), "{:?}", name);
+        let stem = &name[11..name.len() - 3];
+        prop_assert!(!stem.is_empty() && !stem.starts_with('.') && !stem.ends_with(['.', ' ']), "{:?}", name);
+    }
+
+    #[test]
+    fn sanitised_html_has_nothing_executable(
+        parts in prop::collection::vec(prop::sample::select(vec![
+            "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:alert(1)\">a</a>",
+            "<a href=\"JaVaScRiPt:alert(1)\">b</a>", "<a href=\"&#106;avascript:alert(1)\">c</a>", "<iframe src=\"https://evil.example/\"></iframe>",
+            "<svg onload=alert(1)><script>alert(1)</script></svg>", "<style>body{background:url(javascript:alert(1))}</style>",
+            "<div style=\"width:expression(alert(1))\">d</div>", "<form action=/x><input></form>", "<object data=x></object>",
+            "<embed src=x>", "<base href=\"https://evil.example/\">", "<meta http-equiv=refresh content=\"0;url=javascript:alert(1)\">",
+            "<img src=\"data:text/html,<script>alert(1)</script>\">", "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">", "<p>text</p>", "<img data-src=\"/a.jpg\">", "<",
+            "<!--", "-->", "<![CDATA[", "\"", "'", ">", "<textarea>", "</textarea>", "<a href=\"vbscript:x\">v</a>",
+        ]), 0..12)
+    ) {
+        let html: String = parts.concat();
+        let base = url::Url::parse("https://e.example/a/").unwrap();
+        let out = newsmirror::sanitize::sanitize(&html, Some(&base));
+        let problems = executable_constructs(&out);
+        prop_assert!(problems.is_empty(), "{:?} in {}\nfrom {}", problems, out, html);
+    }
+}
+
+/// Elements and attributes a browser would execute or use to leave the page,
+/// found by tokenising `html` as a browser does (text that merely reads like
+/// markup, e.g. `&lt;script&gt;`, is not a finding).
+fn executable_constructs(html: &str) -> Vec<String> {
+    use lol_html::{RewriteStrSettings, element, rewrite_str};
+    let found = std::cell::RefCell::new(Vec::new());
+    let forbidden_tags = [
+        "script", "iframe", "svg", "math", "style", "form", "input", "object", "embed", "base", "meta", "textarea",
+        "link",
+    ];
+    rewrite_str(
+        html,
+        RewriteStrSettings {
+            element_content_handlers: vec![element!("*", |el| {
+                let tag = el.tag_name().to_ascii_lowercase();
+                if forbidden_tags.contains(&tag.as_str()) {
+                    found.borrow_mut().push(format!("<{tag}>"));
+                }
+                for attr in el.attributes() {
+                    let name = attr.name().to_ascii_lowercase();
+                    let value = newsmirror::text::decode_entities(&attr.value()).to_ascii_lowercase();
+                    let value: String = value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+                    if name.starts_with("on") || name == "style" {
+                        found.borrow_mut().push(format!("{name}="));
+                    }
+                    if ["javascript:", "vbscript:", "data:"].iter().any(|s| value.starts_with(s)) {
+                        found.borrow_mut().push(format!("{name}={value}"));
+                    }
+                }
+                Ok(())
+            })],
+            ..RewriteStrSettings::new()
+        },
+    )
+    .expect("tokenise sanitised output");
+    found.into_inner()
+}
