@@ -54,9 +54,7 @@ fn socks_session(mut c: TcpStream, target: u16, asked: &std::sync::Mutex<Vec<Str
     let upstream = TcpStream::connect(("127.0.0.1", target))?;
     c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])?;
     let (mut a, mut b) = (c.try_clone()?, upstream.try_clone()?);
-    let t = std::thread::spawn(move || {
-        std::io::copy(&mut a, &mut b.try_clone().unwrap()).map(|_| b.shutdown(std::net::Shutdown::Write))
-    });
+    let t = std::thread::spawn(move || std::io::copy(&mut a, &mut b).map(|_| b.shutdown(std::net::Shutdown::Write)));
     let mut up = upstream;
     std::io::copy(&mut up, &mut c)?;
     let _ = t.join();

@@ -211,7 +211,7 @@ impl Store {
                 }
             }
         }
-        let (done, undone) = planned.split_at(written.len());
+        let undone = &planned[written.len()..];
         self.in_transaction(|tx| {
             for (_, name) in undone {
                 forget(tx, name)?;
