@@ -118,12 +118,19 @@ fn leftovers_of_a_killed_run_are_cleaned_and_pending_posts_resolved() {
     let config = toml_config(site.path(), &[("S", &url)], "");
     assert!(run_site(site.path(), &config).status.success());
     // Simulate a run killed between recording its intent and renaming a
-    // post into place: the post is gone, its state row still pending, a
+    // post into place: the post is gone, the journal still names it, a
     // temporary file is left behind.
     let lost = site.path().join("_posts/2023-01-02-Lost in the kill.md");
     fs::remove_file(&lost).unwrap();
     let db = rusqlite::Connection::open(site.path().join(".newsmirror/state.db")).unwrap();
-    db.execute("UPDATE posts SET pending = 1", []).unwrap();
+    let mut entries = Vec::new();
+    for name in ["2023-01-02-Kept.md", "2023-01-02-Lost in the kill.md"] {
+        let mut stmt = db.prepare("SELECT key FROM keys WHERE file = ?1").unwrap();
+        let keys: Vec<String> = stmt.query_map([name], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        assert!(!keys.is_empty());
+        entries.push(serde_json::json!({"file": name, "keys": keys}));
+    }
+    db.execute("INSERT INTO journal (entries) VALUES (?1)", [serde_json::Value::Array(entries).to_string()]).unwrap();
     drop(db);
     fs::write(site.path().join("_posts/.newsmirror-tmp-999-1"), "half a po").unwrap();
     let out = run_site(site.path(), &config);
@@ -131,9 +138,10 @@ fn leftovers_of_a_killed_run_are_cleaned_and_pending_posts_resolved() {
     assert_eq!(posts(site.path()), ["2023-01-02-Kept.md", "2023-01-02-Lost in the kill.md"], "{}", text(&out));
     assert!(!site.path().join("_posts/.newsmirror-tmp-999-1").exists());
     let db = rusqlite::Connection::open(site.path().join(".newsmirror/state.db")).unwrap();
-    let pending: i64 = db.query_row("SELECT COUNT(*) FROM posts WHERE pending = 1", [], |r| r.get(0)).unwrap();
+    let journal: i64 = db.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0)).unwrap();
+    let posts_known: i64 = db.query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0)).unwrap();
     let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!((pending, check.as_str()), (0, "ok"));
+    assert_eq!((journal, posts_known, check.as_str()), (0, 2, "ok"));
 }
 
 #[test]

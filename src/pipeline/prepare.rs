@@ -62,7 +62,7 @@ pub fn prepare(item: &Item, link: Option<&Url>, keys: Keys, source: &Source, run
             run_time,
         },
     );
-    let file_name = post::file_name(post.date, &post.title, &keys.short_hash());
+    let file_name = post::file_name(post.date, &post.title, || keys.short_hash());
     Prepared { keys, post, file_name }
 }
 

@@ -3,10 +3,12 @@
 //! Invariants, kept across kills and reruns:
 //! - a post file appears whole or not at all (written to a temporary file
 //!   in `_posts/`, then renamed);
-//! - an item's identity is recorded as *pending* (with its batch number) before its file is renamed
-//!   into place and *done* after, so at start a pending entry whose file
-//!   exists is completed and one whose file does not is forgotten (the item
-//!   is fetched again): nothing is lost, nothing is written twice;
+//! - a batch of posts is recorded in the state, together with a journal
+//!   entry naming its files and their identity keys, *before* the files are
+//!   renamed into place; the journal entry is dropped once they are. At start
+//!   a journal entry left by a killed run is resolved: a file in place is
+//!   kept, one that is not is forgotten (its item is fetched again), so
+//!   nothing is lost and nothing is written twice;
 //! - posts that exist but are unknown to the state (an archive made by the
 //!   old system, or a state file lost) are indexed by their `from:` link;
 //! - an existing file is never overwritten.
@@ -49,11 +51,35 @@ pub struct NewPost {
     pub link: String,
 }
 
+/// A post a write batch is about to put in place, and its identity keys.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JournalEntry {
+    file: String,
+    keys: Vec<String>,
+}
+
 /// Drop a post's rows: its identity keys become unknown again.
-fn forget(tx: &rusqlite::Transaction, file: &str) -> rusqlite::Result<()> {
-    tx.execute("DELETE FROM keys WHERE file = ?1", [file])?;
-    tx.execute("DELETE FROM posts WHERE file = ?1", [file])?;
+fn forget(tx: &rusqlite::Transaction, entry: &JournalEntry) -> rusqlite::Result<()> {
+    let mut drop_key = tx.prepare_cached("DELETE FROM keys WHERE key = ?1 AND file = ?2")?;
+    for key in &entry.keys {
+        drop_key.execute([key, &entry.file])?;
+    }
+    tx.execute("DELETE FROM posts WHERE file = ?1", [&entry.file])?;
     Ok(())
+}
+
+/// Move `from` to `to` unless `to` exists: a plain rename would silently
+/// replace a post. One atomic call where the filesystem supports it, else a
+/// hard link (which fails on an existing name) and an unlink.
+fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+        Ok(()) => return Ok(()),
+        Err(e) if e == rustix::io::Errno::EXIST => return Err(std::io::Error::from(e)),
+        Err(_) => {}
+    }
+    fs::hard_link(from, to)?;
+    fs::remove_file(from)
 }
 
 pub struct Store {
@@ -65,9 +91,6 @@ pub struct Store {
     names: HashSet<String>,
     /// Identity keys written by this run.
     run_keys: HashSet<String>,
-    /// Number of the last write batch; pending rows carry it until their
-    /// files are in place.
-    batch: i64,
     _lock: lock::SiteLock,
     tmp_counter: u64,
 }
@@ -90,7 +113,6 @@ impl Store {
             posts_dir,
             names: HashSet::new(),
             run_keys: HashSet::new(),
-            batch: 0,
             _lock: lock,
             tmp_counter: 0,
         };
@@ -113,15 +135,16 @@ impl Store {
                  file TEXT PRIMARY KEY,
                  source TEXT,
                  link TEXT,
-                 pending INTEGER NOT NULL DEFAULT 0,
                  written_at INTEGER NOT NULL
-             );
+             ) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS keys (
                  key TEXT PRIMARY KEY,
                  file TEXT NOT NULL
              ) WITHOUT ROWID;
-             CREATE INDEX IF NOT EXISTS keys_by_file ON keys(file);
-             CREATE INDEX IF NOT EXISTS posts_pending ON posts(pending) WHERE pending != 0;
+             CREATE TABLE IF NOT EXISTS journal (
+                 batch INTEGER PRIMARY KEY,
+                 entries TEXT NOT NULL
+             );
              CREATE TABLE IF NOT EXISTS sources (
                  name TEXT PRIMARY KEY,
                  url TEXT,
@@ -131,7 +154,8 @@ impl Store {
                  last_error TEXT,
                  last_error_at INTEGER,
                  failures INTEGER NOT NULL DEFAULT 0
-             );",
+             );
+             PRAGMA user_version = 1;",
         ))
     }
 
@@ -183,22 +207,25 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = chrono::Utc::now().timestamp();
-        self.batch += 1;
-        let batch = self.batch;
-        // Intent first: a kill after this leaves pending rows that the next
-        // start resolves by looking for the files.
-        self.in_transaction(|tx| {
+        let entries: Vec<JournalEntry> =
+            planned.iter().map(|(post, name)| JournalEntry { file: name.clone(), keys: post.keys.0.clone() }).collect();
+        let journal = serde_json::to_string(&entries).unwrap_or_default();
+        // Intent first: a kill after this commit leaves a journal entry that
+        // the next start resolves by looking for the files.
+        let batch = self.in_transaction(|tx| {
+            tx.execute("INSERT INTO journal (entries) VALUES (?1)", [&journal])?;
+            let batch = tx.last_insert_rowid();
             let mut add_post = tx.prepare_cached(
-                "INSERT INTO posts (file, source, link, pending, written_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR REPLACE INTO posts (file, source, link, written_at) VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut add_key = tx.prepare_cached("INSERT OR IGNORE INTO keys (key, file) VALUES (?1, ?2)")?;
             for (post, name) in &planned {
-                add_post.execute(params![name, source, post.link, batch, now])?;
+                add_post.execute(params![name, source, post.link, now])?;
                 for key in &post.keys.0 {
                     add_key.execute(params![key, name])?;
                 }
             }
-            Ok(())
+            Ok(batch)
         })?;
         let mut written = Vec::with_capacity(planned.len());
         let mut failure = None;
@@ -211,17 +238,17 @@ impl Store {
                 }
             }
         }
-        let undone = &planned[written.len()..];
+        let undone = &entries[written.len()..];
         self.in_transaction(|tx| {
-            for (_, name) in undone {
-                forget(tx, name)?;
+            for entry in undone {
+                forget(tx, entry)?;
             }
-            tx.execute("UPDATE posts SET pending = 0 WHERE pending = ?1", [batch])?;
+            tx.execute("DELETE FROM journal WHERE batch = ?1", [batch])?;
             Ok(())
         })?;
-        for (post, name) in undone {
-            self.names.remove(&name.to_lowercase());
-            for k in &post.keys.0 {
+        for entry in undone {
+            self.names.remove(&entry.file.to_lowercase());
+            for k in &entry.keys {
                 self.run_keys.remove(k);
             }
         }
@@ -231,15 +258,16 @@ impl Store {
         }
     }
 
-    fn in_transaction(
+    fn in_transaction<T>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>,
-    ) -> Result<(), StoreError> {
+        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
         let path = self.db_path.clone();
         let db = |source| StoreError::Db { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(db)?;
-        f(&tx).map_err(db)?;
-        tx.commit().map_err(db)
+        let value = f(&tx).map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(value)
     }
 
     /// The first free name among `name`, `name-2`, `name-3`, … (case-insensitively).
@@ -269,18 +297,13 @@ impl Store {
             let _ = fs::remove_file(&tmp);
             return Err(StoreError::Io { path: dest, source });
         }
-        // Never overwrite: hard-link into place fails if the name is taken,
-        // where a rename would silently replace.
-        let placed = match fs::hard_link(&tmp, &dest) {
-            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists && !dest.exists() => {
-                // Filesystems without hard links: rename, after the check above.
-                return fs::rename(&tmp, &dest).map(|()| dest.clone()).map_err(io(&dest));
+        match rename_noreplace(&tmp, &dest) {
+            Ok(()) => Ok(dest),
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(StoreError::Io { path: dest, source: e })
             }
-            other => other,
-        };
-        let _ = fs::remove_file(&tmp);
-        placed.map_err(io(&dest))?;
-        Ok(dest)
+        }
     }
 
     pub fn validators(&self, source: &str, url: &str) -> Result<Validators, StoreError> {
@@ -323,7 +346,7 @@ impl Store {
 
     /// Number of posts the state knows (for reports and tests).
     pub fn post_count(&self) -> Result<u64, StoreError> {
-        self.db(self.conn.query_row("SELECT COUNT(*) FROM posts WHERE pending = 0", [], |r| r.get(0)))
+        self.db(self.conn.query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0)))
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{Store, StoreError, forget, identity};
+use super::{JournalEntry, Store, StoreError, forget, identity};
 
 pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     finish_pending(store)?;
@@ -26,9 +26,8 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
         .map(|(rel, path)| (rel.clone(), fs::read_to_string(path).ok().and_then(|t| front_matter_from(&t))))
         .collect();
     store.in_transaction(|tx| {
-        let mut add_post = tx.prepare(
-            "INSERT OR IGNORE INTO posts (file, source, link, pending, written_at) VALUES (?1, NULL, ?2, 0, ?3)",
-        )?;
+        let mut add_post =
+            tx.prepare("INSERT OR IGNORE INTO posts (file, source, link, written_at) VALUES (?1, NULL, ?2, ?3)")?;
         let mut add_key = tx.prepare("INSERT OR IGNORE INTO keys (key, file) VALUES (?1, ?2)")?;
         for (rel, link) in &indexed {
             let link = link.as_deref().and_then(|l| identity::post_link(l, None));
@@ -41,25 +40,26 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     })
 }
 
-/// Complete what a killed run started: a pending post whose file is in
-/// place is done; one whose file is not is forgotten, to be fetched again.
+/// Complete what a killed run started: of the posts a journal entry names,
+/// one whose file is in place is kept; one whose file is not is forgotten,
+/// to be fetched again.
 fn finish_pending(store: &mut Store) -> Result<(), StoreError> {
-    let pending: Vec<String> = {
-        let mut stmt = store.db(store.conn.prepare("SELECT file FROM posts WHERE pending != 0"))?;
-        let rows = store.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
+    let batches: Vec<(i64, String)> = {
+        let mut stmt = store.db(store.conn.prepare("SELECT batch, entries FROM journal"))?;
+        let rows = store.db(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))))?;
         rows.filter_map(Result::ok).collect()
     };
-    if pending.is_empty() {
+    if batches.is_empty() {
         return Ok(());
     }
     let posts_dir = store.posts_dir.clone();
     store.in_transaction(|tx| {
-        for file in &pending {
-            if posts_dir.join(file).is_file() {
-                tx.execute("UPDATE posts SET pending = 0 WHERE file = ?1", [file])?;
-            } else {
-                forget(tx, file)?;
+        for (batch, entries) in &batches {
+            let entries: Vec<JournalEntry> = serde_json::from_str(entries).unwrap_or_default();
+            for entry in entries.iter().filter(|e| !posts_dir.join(&e.file).is_file()) {
+                forget(tx, entry)?;
             }
+            tx.execute("DELETE FROM journal WHERE batch = ?1", [batch])?;
         }
         Ok(())
     })
