@@ -18,6 +18,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_SOURCE_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_LOCKED: u8 = 3;
+/// As shells report a process ended by SIGINT.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
 #[command(
@@ -131,6 +133,11 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
         bar.finish_and_clear();
     }
     match result {
+        Ok(report) if report.interrupted => {
+            println!("{}", report::totals(&report, started.elapsed()));
+            eprintln!("interrupted: every post written is complete; the rest will be fetched by the next run");
+            EXIT_INTERRUPTED
+        }
         Ok(report) => {
             println!("{}", report::totals(&report, started.elapsed()));
             if report.failures() > 0 { EXIT_SOURCE_FAILED } else { EXIT_OK }

@@ -6,6 +6,7 @@ pub mod prepare;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -41,6 +42,8 @@ pub struct SourceReport {
 #[derive(Debug, Default)]
 pub struct RunReport {
     pub sources: Vec<SourceReport>,
+    /// SIGINT or SIGTERM stopped the run after the post being written.
+    pub interrupted: bool,
 }
 
 impl RunReport {
@@ -95,7 +98,11 @@ pub fn run(
     let window = fetcher.settings().concurrency * 4;
     let site = opts.site.clone();
     let run_time = opts.run_time;
+    let stop = Arc::new(AtomicBool::new(false));
+    store.stop_on(stop.clone());
     runtime.block_on(async {
+        let stop_requested = stop_signal(stop.clone());
+        tokio::pin!(stop_requested);
         let mut results = futures::stream::iter(jobs.into_iter().map(|(source, validators)| {
             let fetcher = fetcher.clone();
             let site = site.clone();
@@ -105,13 +112,25 @@ pub fn run(
             }
         }))
         .buffered(window.max(1));
-        while let Some((source, fetched)) = results.next().await {
+        loop {
+            let next = tokio::select! {
+                next = results.next() => next,
+                () = &mut stop_requested => None,
+            };
+            let Some((source, fetched)) = next else { break };
             let outcome = write(&mut store, &source, fetched);
             let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome };
             on_source(&entry);
             report.sources.push(entry);
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
         }
     });
+    report.interrupted = stop.load(Ordering::SeqCst);
+    if report.interrupted {
+        return Ok(report);
+    }
     for source in config.sources.iter().filter(|s| !s.enabled) {
         let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome: Outcome::Disabled };
         on_source(&entry);
@@ -183,4 +202,25 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
         tracing::warn!(source = %source.name, error = %e, "could not record the source's state");
     }
     outcome
+}
+
+/// Resolves when SIGINT (Ctrl-C) or SIGTERM arrives, after raising `flag`
+/// so the writer stops after the post in hand.
+async fn stop_signal(flag: Arc<AtomicBool>) {
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    flag.store(true, Ordering::SeqCst);
 }

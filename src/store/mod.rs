@@ -21,6 +21,8 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -91,6 +93,8 @@ pub struct Store {
     names: HashSet<String>,
     /// Identity keys written by this run.
     run_keys: HashSet<String>,
+    /// Raised by a signal: finish the post in hand, write no more.
+    stop: Arc<AtomicBool>,
     _lock: lock::SiteLock,
     tmp_counter: u64,
 }
@@ -113,6 +117,7 @@ impl Store {
             posts_dir,
             names: HashSet::new(),
             run_keys: HashSet::new(),
+            stop: Arc::default(),
             _lock: lock,
             tmp_counter: 0,
         };
@@ -170,6 +175,11 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Stop writing (after the post in hand) once `flag` is raised.
+    pub fn stop_on(&mut self, flag: Arc<AtomicBool>) {
+        self.stop = flag;
     }
 
     pub fn posts_dir(&self) -> &Path {
@@ -230,6 +240,9 @@ impl Store {
         let mut written = Vec::with_capacity(planned.len());
         let mut failure = None;
         for (post, name) in &planned {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
             match self.write_file(name, &post.contents) {
                 Ok(path) => written.push(path),
                 Err(e) => {
