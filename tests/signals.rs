@@ -18,7 +18,7 @@ fn stop_with(signal: &str) {
     let site = tempfile::tempdir().unwrap();
     let (fast_url, slow_url) = (server.url("/fast.xml"), server.url("/slow.xml"));
     let config = toml_config(site.path(), &[("Fast", &fast_url), ("Slow", &slow_url)], "");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsmirror"))
+    let child = Command::new(env!("CARGO_BIN_EXE_newsmirror"))
         .args(["run", "--site", site.path().to_str().unwrap(), "--config", config.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
