@@ -7,7 +7,8 @@ use super::{BodyKind, Feed, FeedError, Format, Item, ParseOptions, date};
 pub(super) fn parse(src: &str, opts: &ParseOptions) -> Result<Feed, FeedError> {
     let doc: Value = serde_json::from_str(src).map_err(|e| FeedError::Json(e.to_string()))?;
     let version = str_field(&doc, "version").unwrap_or_default();
-    if !version.starts_with("https://jsonfeed.org/version/") {
+    // Some generators write `"version": "1.0"`; an `items` array is proof enough.
+    if !version.contains("jsonfeed.org/version/") && !doc.get("items").is_some_and(Value::is_array) {
         return Err(FeedError::NotAFeed("a JSON document without a JSON Feed \"version\"".into()));
     }
     let items = doc

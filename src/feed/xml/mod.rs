@@ -7,6 +7,9 @@
 //! tags, HTML entities, bare `&`) is done here, leniently, like a browser.
 
 use std::ops::Range;
+use std::sync::Arc;
+
+use base64::Engine;
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -72,6 +75,8 @@ struct Node {
     attrs: Vec<(String, String)>,
     children: Vec<Node>,
     inner: Range<usize>,
+    /// The effective `xml:base`, inherited from ancestors.
+    base: Option<Arc<str>>,
 }
 
 impl Node {
@@ -99,6 +104,14 @@ pub(super) fn parse(src: &str, opts: &ParseOptions) -> Result<Feed, FeedError> {
         (_, "rss") => Ok(doc.rss(&root)),
         (Ns::Rdf, "RDF") | (_, "RDF") => Ok(doc.rdf(&root)),
         (Ns::Atom | Ns::Atom03 | Ns::None, "feed") => Ok(doc.atom(&root)),
+        // An Atom Entry Document: a feed of one.
+        (Ns::Atom | Ns::Atom03, "entry") => Ok(Feed {
+            format: if root.ns == Ns::Atom03 { Format::Atom03 } else { Format::Atom10 },
+            encoding: "UTF-8",
+            title: String::new(),
+            link: None,
+            items: vec![doc.atom_entry(&root)],
+        }),
         (_, "html") => Err(FeedError::NotAFeed(describe_html(src))),
         (_, name) => Err(FeedError::NotAFeed(format!("the root element is <{name}>, not <rss>, <feed> or <rdf:RDF>"))),
     }
@@ -142,11 +155,13 @@ fn build_tree(src: &str) -> Result<Node, FeedError> {
             Event::Empty(_) if stack.len() >= MAX_DEPTH => {}
             Event::Start(e) => {
                 let here = reader.buffer_position() as usize;
-                stack.push(new_node(ns, &e, here..here));
+                let parent_base = stack.last().and_then(|p| p.base.clone());
+                stack.push(new_node(ns, &e, here..here, parent_base));
             }
             Event::Empty(e) => {
                 let here = reader.buffer_position() as usize;
-                let node = new_node(ns, &e, here..here);
+                let parent_base = stack.last().and_then(|p| p.base.clone());
+                let node = new_node(ns, &e, here..here, parent_base);
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
                     None => return Ok(node),
@@ -182,18 +197,27 @@ fn build_tree(src: &str) -> Result<Node, FeedError> {
     Err(FeedError::Xml(format!("document ends inside <{}> (truncated?)", stack.last().map_or("", |n| n.name.as_str()))))
 }
 
-fn new_node(ns: Ns, e: &quick_xml::events::BytesStart, inner: Range<usize>) -> Node {
+fn new_node(ns: Ns, e: &quick_xml::events::BytesStart, inner: Range<usize>, parent_base: Option<Arc<str>>) -> Node {
     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-    let attrs = e
-        .html_attributes()
-        .flatten()
-        .map(|a| {
-            let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-            let raw = String::from_utf8_lossy(&a.value);
-            (key, text::decode_entities(&raw).into_owned())
-        })
-        .collect();
-    Node { ns, name, attrs, children: Vec::new(), inner }
+    let mut base = parent_base;
+    let mut attrs = Vec::new();
+    for a in e.html_attributes().flatten() {
+        let value = text::decode_entities(&String::from_utf8_lossy(&a.value)).into_owned();
+        if a.key.as_ref() == b"xml:base" {
+            base = Some(resolve(base.as_deref(), &value).into());
+            continue;
+        }
+        attrs.push((String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned(), value));
+    }
+    Node { ns, name, attrs, children: Vec::new(), inner, base }
+}
+
+/// `reference` resolved against `base` when both make a URL, else as written.
+fn resolve(base: Option<&str>, reference: &str) -> String {
+    let reference = reference.trim();
+    base.and_then(|b| url::Url::parse(b).ok())
+        .and_then(|b| b.join(reference).ok())
+        .map_or_else(|| reference.to_string(), |u| u.to_string())
 }
 
 /// Content of an element as HTML, decoded exactly once: character data is
@@ -220,10 +244,15 @@ fn html_value(src: &str, node: &Node) -> String {
         match event {
             Event::Eof => break,
             Event::CData(_) => out.push_str(cdata_body(raw)),
-            Event::GeneralRef(r) if depth == 0 => match text::resolve_entity(&String::from_utf8_lossy(&r)) {
-                Some(s) => out.push_str(&s),
-                None => out.push_str(raw),
-            },
+            // Character references and XML's own five entities are XML
+            // escaping; any other name (`&nbsp;`) is undefined in XML and
+            // can only be HTML, which the content is: it stays as written.
+            Event::GeneralRef(r) if depth == 0 && is_xml_escape(&r) => {
+                match text::resolve_entity(&String::from_utf8_lossy(&r)) {
+                    Some(s) => out.push_str(&s),
+                    None => out.push_str(raw),
+                }
+            }
             Event::Start(_) => {
                 depth += 1;
                 out.push_str(raw);
@@ -236,6 +265,10 @@ fn html_value(src: &str, node: &Node) -> String {
         }
     }
     out
+}
+
+fn is_xml_escape(name: &[u8]) -> bool {
+    name.first() == Some(&b'#') || matches!(name, b"amp" | b"lt" | b"gt" | b"quot" | b"apos")
 }
 
 /// The text of a `<![CDATA[…]]>` section, borrowed from the source: it is
@@ -334,14 +367,20 @@ impl Doc<'_> {
         let guid_node = item.child(PLAIN, "guid");
         let guid = self.text(guid_node).or_else(|| item.attr("about").map(str::to_string));
         let guid_is_link = guid_node.and_then(|g| g.attr("isPermaLink")).is_none_or(|v| v.trim() != "false");
+        let link_node = item.child(PLAIN, "link");
         let link = self
-            .text(item.child(PLAIN, "link"))
+            .text(link_node)
+            .map(|l| resolve(link_node.and_then(|n| n.base.as_deref()), &l))
             .or_else(|| alternate_link(item))
             .or_else(|| guid.clone().filter(|g| guid_is_link && text::is_http_url(g)));
         let (body, body_kind) = self.body(item);
         Item {
             guid,
-            title: self.text(item.child(PLAIN, "title")).or_else(|| self.media_title(item)).unwrap_or_default(),
+            title: self
+                .text(item.child(PLAIN, "title"))
+                .or_else(|| self.media_title(item))
+                .or_else(|| self.text(item.child(&[Ns::Dc], "title")))
+                .unwrap_or_default(),
             link,
             author: self.text(item.child(PLAIN, "author")).or_else(|| self.text(item.child(&[Ns::Dc], "creator"))),
             published: self
@@ -403,6 +442,11 @@ impl Doc<'_> {
         if let Some(html) = self.html(item.child(PLAIN, "description")) {
             return (html, BodyKind::Html);
         }
+        // Not in FORMAT.md's list, which it extends: RSS 1.0 feeds often
+        // carry their text only here.
+        if let Some(html) = self.html(item.child(&[Ns::Dc], "description")) {
+            return (html, BodyKind::Html);
+        }
         for name in ["content", "summary"] {
             if let Some(found) = item.child(ATOM, name).and_then(|n| self.atom_construct(n)) {
                 return found;
@@ -428,6 +472,19 @@ impl Doc<'_> {
                 let raw = &self.src[node.inner.clone()];
                 (!raw.trim().is_empty()).then(|| (raw.to_string(), BodyKind::Html))
             }
+            _ if is_base64(node, &kind) => {
+                let text = text_value(self.src, node);
+                let encoded: String = text.split_whitespace().collect();
+                let body_kind = if kind.contains("html") { BodyKind::Html } else { BodyKind::Text };
+                // A feed that declares a binary type but sends text is common
+                // enough: keep the text rather than lose the item's body.
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or(text);
+                Some((decoded, body_kind)).filter(|(v, _)| !v.trim().is_empty())
+            }
             "html" | "text/html" => self.html(Some(node)).map(|v| (v, BodyKind::Html)),
             "text" | "text/plain" => self.html(Some(node)).map(|v| (v, BodyKind::Text)),
             // Atom 0.3 `mode="escaped"` with a MIME type, or anything else textual.
@@ -438,6 +495,12 @@ impl Doc<'_> {
     fn atom_text(&self, node: Option<&Node>) -> Option<String> {
         let node = node?;
         let kind = node.attr("type").unwrap_or("text").trim().to_ascii_lowercase();
+        // Text constructs are never base64 in Atom 1.0; only 0.3 says so.
+        if node.attr("mode").is_some_and(|m| m.trim() == "base64") {
+            return self
+                .atom_construct(node)
+                .map(|(v, k)| if k == BodyKind::Html { text::html_to_text(&v) } else { v });
+        }
         let value = match kind.as_str() {
             "html" | "text/html" | "xhtml" => text::html_to_text(&html_value(self.src, node)),
             _ => text_value(self.src, node),
@@ -451,18 +514,32 @@ impl Doc<'_> {
     }
 }
 
+/// Atom 0.3 says so with `mode="base64"`; Atom 1.0 content of a MIME type
+/// that is neither text nor XML is base64 by definition.
+fn is_base64(node: &Node, kind: &str) -> bool {
+    if let Some(mode) = node.attr("mode") {
+        return mode.trim() == "base64";
+    }
+    node.ns == Ns::Atom
+        && kind.contains('/')
+        && !kind.starts_with("text/")
+        && !kind.ends_with("/xml")
+        && !kind.ends_with("+xml")
+}
+
 /// `<link rel="alternate" href>` (or a link without `rel`) of an Atom entry
 /// or feed; also `atom:link` inside RSS.
 fn alternate_link(node: &Node) -> Option<String> {
     let mut fallback = None;
     for link in node.children(&[Ns::Atom, Ns::Atom03, Ns::None], "link") {
         let Some(href) = link.attr("href").map(str::trim).filter(|h| !h.is_empty()) else { continue };
+        let href = resolve(link.base.as_deref(), href);
         match link.attr("rel").map(str::trim) {
             None | Some("alternate") => {
                 if link.attr("type").is_none_or(|t| t.contains("html")) {
-                    return Some(href.to_string());
+                    return Some(href);
                 }
-                fallback.get_or_insert_with(|| href.to_string());
+                fallback.get_or_insert(href);
             }
             _ => {}
         }

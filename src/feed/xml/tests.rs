@@ -1,1 +1,111 @@
+use super::super::{BodyKind, Format, ParseOptions, parse as parse_bytes};
 
+fn parse(xml: &str) -> super::super::Feed {
+    parse_bytes(xml.as_bytes(), &ParseOptions::default()).unwrap()
+}
+
+#[test]
+fn rss2_cdata_is_copied_exactly_and_entities_decode_once() {
+    let f = parse(
+        r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><item>
+<title>AT&amp;amp;T &#21490; <![CDATA[&quot;q&quot;]]></title><link>https://e.example/1</link>
+<dc:creator>記者</dc:creator><description><![CDATA[ <p class='x'>&#21490; &nbsp;</p> ]]></description>
+</item></channel></rss>"#,
+    );
+    assert_eq!(f.format, Format::Rss20);
+    let it = &f.items[0];
+    assert_eq!(it.title, "AT&amp;T 史 \"q\"");
+    assert_eq!(it.author.as_deref(), Some("記者"));
+    assert_eq!(it.body, " <p class='x'>&#21490; &nbsp;</p> ");
+}
+
+#[test]
+fn html_entities_in_escaped_content_stay_html() {
+    let f = parse(
+        "<rss><channel><item><title>t</title><description>&lt;p&gt;a&amp;amp;b&nbsp;c&lt;/p&gt;</description></item></channel></rss>",
+    );
+    assert_eq!(f.items[0].body, "<p>a&amp;b&nbsp;c</p>");
+}
+
+#[test]
+fn rdf_and_rss09() {
+    let f = parse(
+        r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="x"><title>c</title></channel>
+<item rdf:about="https://e.example/a"><title>A</title><link>https://e.example/a</link><dc:date>2023-01-31T08:34:06Z</dc:date><dc:description>only here</dc:description></item>
+</rdf:RDF>"#,
+    );
+    assert_eq!(f.format, Format::Rss10);
+    assert_eq!(f.items[0].guid.as_deref(), Some("https://e.example/a"));
+    assert_eq!(f.items[0].body, "only here");
+    assert!(f.items[0].published.is_some());
+    let f = parse(
+        r#"<rss version="0.91"><channel><title>c</title><item><title>old</title><link>https://e.example/o</link></item></channel></rss>"#,
+    );
+    assert_eq!(f.format, Format::Rss09);
+    assert_eq!(f.items[0].title, "old");
+}
+
+#[test]
+fn atom_content_kinds() {
+    let f = parse(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://e.example/blog/">
+<entry><title type="html">A &lt;em&gt;b&lt;/em&gt;</title><link href="posts/1"/><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>x &amp; y</p></div></content></entry>
+<entry><title>T</title><link rel="alternate" type="text/html" href="https://e.example/2"/><content type="html">&lt;p&gt;h&lt;/p&gt;</content></entry>
+<entry><title>S</title><summary>plain &lt; text</summary></entry>
+<entry><title>B</title><content type="image/svg+xml"><svg/></content></entry>
+<entry><title>C</title><content type="application/octet-stream">aGVsbG8=</content></entry>
+</feed>"#,
+    );
+    assert_eq!(f.format, Format::Atom10);
+    assert_eq!(f.items[0].title, "A b");
+    assert_eq!(f.items[0].link.as_deref(), Some("https://e.example/blog/posts/1"), "xml:base applies to links");
+    assert_eq!((f.items[0].body.as_str(), f.items[0].body_kind), ("<p>x &amp; y</p>", BodyKind::Html));
+    assert_eq!(f.items[1].body, "<p>h</p>");
+    assert_eq!((f.items[2].body.as_str(), f.items[2].body_kind), ("plain < text", BodyKind::Text));
+    assert_eq!(f.items[4].body, "hello", "binary types are base64");
+}
+
+#[test]
+fn atom03_and_entry_documents() {
+    let f = parse(
+        r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><entry><title>t</title><link rel="alternate" type="text/html" href="https://e.example/3"/><issued>2023-01-31T08:34:06Z</issued><content type="text/html" mode="base64">PHA+aGk8L3A+</content></entry></feed>"#,
+    );
+    assert_eq!(f.format, Format::Atom03);
+    assert_eq!(f.items[0].body, "<p>hi</p>");
+    assert!(f.items[0].published.is_some());
+    let f = parse(r#"<entry xmlns="http://www.w3.org/2005/Atom"><title>alone</title><id>urn:x</id></entry>"#);
+    assert_eq!(f.items.len(), 1);
+    assert_eq!(f.items[0].title, "alone");
+}
+
+#[test]
+fn youtube_media_group() {
+    let f = parse(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><entry><title>v</title>
+<link rel="alternate" href="https://www.youtube.com/watch?v=x"/><media:group><media:title>v</media:title><media:description>line 1
+line 2 &amp; more</media:description></media:group></entry></feed>"#,
+    );
+    assert_eq!(f.items[0].body_kind, BodyKind::Text);
+    assert_eq!(f.items[0].body, "line 1\nline 2 & more");
+}
+
+#[test]
+fn broken_markup_is_recovered_like_a_browser_would() {
+    let f = parse(
+        "<rss><channel><item><title>a</title><description><p>unclosed <b>bold</p></description></item><item><title>b</title></item></channel></rss>",
+    );
+    assert_eq!(f.items.len(), 2);
+    assert_eq!(f.items[0].body, "<p>unclosed <b>bold</p>");
+}
+
+#[test]
+fn html_pages_are_not_feeds_and_name_their_feed() {
+    let err = parse_bytes(
+        br#"<!DOCTYPE html><html><head><link rel="alternate" type="application/atom+xml" href="https://e.example/atom.xml"></head></html>"#,
+        &ParseOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("not a feed") && err.contains("https://e.example/atom.xml"), "{err}");
+}
