@@ -147,13 +147,28 @@ fn compare(tally: &mut Tally, file: &Path, expected: Vec<Expected>) {
 }
 
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/feeds");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: ../shared/corpus is absent");
-        None
+    common::shared().map(|s| s.join("corpus/feeds")).filter(|p| p.is_dir())
+}
+
+/// Compare every expectation file in `dir` (ending in `suffix`) whose
+/// source `source_of` finds, with the items `items` reads from it.
+fn check_dir(
+    tally: &mut Tally,
+    dir: &Path,
+    suffix: &str,
+    source_of: impl Fn(&Path) -> Option<PathBuf>,
+    items: impl Fn(&Value) -> Vec<Expected>,
+) {
+    for expect in files(dir, suffix) {
+        let Some(source) = source_of(&expect).filter(|p| p.is_file()) else { continue };
+        // One rss-parser expectation holds Latin-1 bytes where it mis-decoded its input.
+        let doc: Value = serde_json::from_str(&String::from_utf8_lossy(&std::fs::read(&expect).unwrap())).unwrap();
+        compare(tally, &source, items(&doc));
     }
+}
+
+fn atom_link(links: &Value) -> Option<String> {
+    links.as_array()?.iter().find(|l| l["rel"].is_null() || l["rel"] == "alternate").and_then(|l| s(&l["href"]))
 }
 
 fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
@@ -176,24 +191,17 @@ fn feed_rs_expectations() {
     let Some(root) = corpus() else { return };
     let mut tally = Tally::default();
     for kind in ["rss0", "rss1", "rss2", "atom", "jsonfeed"] {
-        for expect in files(&root.join("feed-rs/feed-rs/fixture").join(kind), ".serde.json") {
+        let source_of = |expect: &Path| {
             let stem = expect.to_string_lossy().trim_end_matches(".serde.json").to_string();
-            let Some(source) = [".xml", ".json", ".rss", ".atom"]
-                .iter()
-                .map(|e| PathBuf::from(format!("{stem}{e}")))
-                .find(|p| p.is_file())
-            else {
-                continue;
-            };
-            let doc: Value = serde_json::from_str(&std::fs::read_to_string(&expect).unwrap()).unwrap();
+            [".xml", ".json", ".rss", ".atom"].iter().map(|e| PathBuf::from(format!("{stem}{e}"))).find(|p| p.is_file())
+        };
+        check_dir(&mut tally, &root.join("feed-rs/feed-rs/fixture").join(kind), ".serde.json", source_of, |doc| {
             let entries = doc["entries"].as_array().cloned().unwrap_or_default();
-            let expected = entries
+            entries
                 .iter()
                 .map(|e| Expected {
                     title: s(&e["title"]["content"]),
-                    link: e["links"].as_array().and_then(|ls| {
-                        ls.iter().find(|l| l["rel"].is_null() || l["rel"] == "alternate").and_then(|l| s(&l["href"]))
-                    }),
+                    link: atom_link(&e["links"]),
                     date: date(&e["published"]).or_else(|| date(&e["updated"])),
                     content: vec![
                         s(&e["content"]["body"]),
@@ -201,9 +209,8 @@ fn feed_rs_expectations() {
                         s(&e["summary"]["content"]),
                     ],
                 })
-                .collect();
-            compare(&mut tally, &source, expected);
-        }
+                .collect()
+        });
     }
     report("feed-rs", &tally);
     assert!(tally.files > 50, "feed-rs corpus not found where expected");
@@ -215,41 +222,30 @@ fn gofeed_expectations() {
     let Some(root) = corpus() else { return };
     let mut tally = Tally::default();
     let base = root.join("gofeed/testdata");
+    let xml_beside = |expect: &Path| Some(expect.with_extension("xml"));
     // The translator's universal model: items[].title, link, content, description, publishedParsed.
-    for kind in ["rss", "atom", "json"] {
-        for expect in files(&base.join("translator").join(kind), ".json") {
-            let name = expect.to_string_lossy().to_string();
-            let source = match kind {
-                "json" if name.ends_with("_expected.json") => PathBuf::from(name.replace("_expected.json", ".json")),
-                "json" => continue,
-                _ => expect.with_extension("xml"),
-            };
-            if !source.is_file() {
-                continue;
-            }
-            let doc: Value = serde_json::from_str(&std::fs::read_to_string(&expect).unwrap()).unwrap();
-            let items = doc["items"].as_array().cloned().unwrap_or_default();
-            let expected = items
-                .iter()
-                .map(|it| Expected {
-                    title: s(&it["title"]),
-                    link: s(&it["link"]),
-                    date: date(&it["publishedParsed"]).or_else(|| date(&it["updatedParsed"])),
-                    content: vec![s(&it["content"]), s(&it["description"])],
-                })
-                .collect();
-            compare(&mut tally, &source, expected);
-        }
-    }
-    // The RSS and Atom parsers' own models.
-    for expect in files(&base.join("parser/rss"), ".json") {
-        let source = expect.with_extension("xml");
-        if !source.is_file() {
-            continue;
-        }
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&expect).unwrap()).unwrap();
+    let universal = |doc: &Value| {
         let items = doc["items"].as_array().cloned().unwrap_or_default();
-        let expected = items
+        items
+            .iter()
+            .map(|it| Expected {
+                title: s(&it["title"]),
+                link: s(&it["link"]),
+                date: date(&it["publishedParsed"]).or_else(|| date(&it["updatedParsed"])),
+                content: vec![s(&it["content"]), s(&it["description"])],
+            })
+            .collect()
+    };
+    check_dir(&mut tally, &base.join("translator/rss"), ".json", xml_beside, universal);
+    check_dir(&mut tally, &base.join("translator/atom"), ".json", xml_beside, universal);
+    let json_input = |expect: &Path| {
+        expect.to_str().and_then(|n| n.strip_suffix("_expected.json")).map(|n| PathBuf::from(format!("{n}.json")))
+    };
+    check_dir(&mut tally, &base.join("translator/json"), "_expected.json", json_input, universal);
+    // The RSS and Atom parsers' own models.
+    check_dir(&mut tally, &base.join("parser/rss"), ".json", xml_beside, |doc| {
+        let items = doc["items"].as_array().cloned().unwrap_or_default();
+        items
             .iter()
             .map(|it| Expected {
                 title: s(&it["title"]),
@@ -257,29 +253,20 @@ fn gofeed_expectations() {
                 date: date(&it["pubDateParsed"]),
                 content: vec![s(&it["content"]), s(&it["description"])],
             })
-            .collect();
-        compare(&mut tally, &source, expected);
-    }
-    for expect in files(&base.join("parser/atom"), ".json") {
-        let source = expect.with_extension("xml");
-        if !source.is_file() {
-            continue;
-        }
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&expect).unwrap()).unwrap();
+            .collect()
+    });
+    check_dir(&mut tally, &base.join("parser/atom"), ".json", xml_beside, |doc| {
         let entries = doc["entries"].as_array().cloned().unwrap_or_default();
-        let expected = entries
+        entries
             .iter()
             .map(|e| Expected {
                 title: s(&e["title"]),
-                link: e["links"].as_array().and_then(|ls| {
-                    ls.iter().find(|l| l["rel"].is_null() || l["rel"] == "alternate").and_then(|l| s(&l["href"]))
-                }),
+                link: atom_link(&e["links"]),
                 date: date(&e["publishedParsed"]).or_else(|| date(&e["updatedParsed"])),
                 content: vec![s(&e["content"]["value"]), s(&e["summary"])],
             })
-            .collect();
-        compare(&mut tally, &source, expected);
-    }
+            .collect()
+    });
     report("gofeed", &tally);
     assert!(tally.files > 100, "gofeed corpus not found where expected");
     assert!(tally.mismatches.is_empty(), "{} mismatches (see stderr)", tally.mismatches.len());
@@ -290,17 +277,14 @@ fn rss_parser_expectations() {
     let Some(root) = corpus() else { return };
     let mut tally = Tally::default();
     let base = root.join("rss-parser/test");
-    for expect in files(&base.join("output"), ".json") {
-        let stem = expect.file_stem().unwrap().to_string_lossy().to_string();
-        let Some(source) =
-            ["rss", "atom", "xml"].iter().map(|e| base.join("input").join(format!("{stem}.{e}"))).find(|p| p.is_file())
-        else {
-            continue;
-        };
-        // One expectation file holds Latin-1 bytes where rss-parser mis-decoded its input.
-        let doc: Value = serde_json::from_str(&String::from_utf8_lossy(&std::fs::read(&expect).unwrap())).unwrap();
+    let input = base.join("input");
+    let source_of = |expect: &Path| {
+        let stem = expect.file_stem()?.to_string_lossy().to_string();
+        ["rss", "atom", "xml"].iter().map(|e| input.join(format!("{stem}.{e}"))).find(|p| p.is_file())
+    };
+    check_dir(&mut tally, &base.join("output"), ".json", source_of, |doc| {
         let items = doc["feed"]["items"].as_array().cloned().unwrap_or_default();
-        let expected = items
+        items
             .iter()
             .map(|it| Expected {
                 title: s(&it["title"]),
@@ -308,9 +292,8 @@ fn rss_parser_expectations() {
                 date: date(&it["isoDate"]),
                 content: vec![s(&it["content:encoded"]), s(&it["content"])],
             })
-            .collect();
-        compare(&mut tally, &source, expected);
-    }
+            .collect()
+    });
     report("rss-parser", &tally);
     assert!(tally.files > 10, "rss-parser corpus not found where expected");
     assert!(tally.mismatches.is_empty(), "{} mismatches (see stderr)", tally.mismatches.len());
