@@ -110,3 +110,82 @@ fn redirects_are_capped_and_must_stay_http() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(posts(site.path()).len(), 1);
 }
+
+#[test]
+fn status_errors_and_tls_failures_name_their_cause() {
+    let server = TestServer::start(vec![
+        ("/gone.xml", handler(|_, _| status(410, &[]))),
+        ("/broken.xml", handler(|_, _| status(500, &[]))),
+    ]);
+    let tls_port = common::http::raw_server(b"HTTP/1.1 400 Bad Request\r\n\r\nnot TLS");
+    let site = tempfile::tempdir().unwrap();
+    let tls = format!("https://127.0.0.1:{tls_port}/feed.xml");
+    let (gone, broken) = (server.url("/gone.xml"), server.url("/broken.xml"));
+    let config = toml_config(site.path(), &[("Gone", &gone), ("Broken", &broken), ("Tls", &tls)], "");
+    let out = run_site(site.path(), &config);
+    let report = text(&out);
+    assert!(report.contains("Gone: HTTP 410 Gone"), "{report}");
+    assert!(report.contains("Broken: HTTP 500 Internal Server Error"), "{report}");
+    assert_eq!(server.requests("/broken.xml").len(), 3, "5xx is retried twice by default");
+    let tls_line = report.lines().find(|l| l.contains("Tls:")).unwrap();
+    assert!(tls_line.contains("FAIL") && tls_line.contains("connection failed"), "{tls_line}");
+}
+
+#[test]
+fn an_endless_body_stops_at_the_cap() {
+    let port = common::http::endless_server();
+    let site = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/forever.xml");
+    let config = toml_config(site.path(), &[("Forever", &url)], "");
+    let out = run_site(site.path(), &config);
+    assert!(text(&out).contains("Forever: body larger than the 20971520-byte cap"), "{}", text(&out));
+}
+
+#[test]
+fn an_unresolvable_host_fails_without_asking_dns() {
+    use newsmirror::config::{Config, RunSettings, Source};
+    use newsmirror::fetch::Fetcher;
+    use newsmirror::pipeline::{self, RunOptions};
+
+    let server = TestServer::start(vec![("/f.xml", handler(|_, _| ok(RSS, small_feed())))]);
+    let names = std::collections::HashMap::from([("feeds.example".to_string(), ([127, 0, 0, 1], server.port).into())]);
+    let fetcher = Fetcher::new(RunSettings::default()).with_static_dns(names);
+    let site = tempfile::tempdir().unwrap();
+    let config = Config {
+        path: "test".into(),
+        settings: RunSettings::default(),
+        sources: vec![
+            Source::with_defaults("Known".into(), format!("http://feeds.example:{}/f.xml", server.port)),
+            Source::with_defaults("Unknown".into(), "http://no-such-host.invalid/f.xml".into()),
+        ],
+    };
+    let opts =
+        RunOptions { site: site.path().to_path_buf(), lock_wait: Duration::from_secs(5), run_time: chrono::Utc::now() };
+    let report = pipeline::run(&config, &opts, fetcher, |_| {}).unwrap();
+    let lines: Vec<String> = report.sources.iter().map(newsmirror::report::source_line).collect();
+    assert!(lines[0].contains("Known: 1 new post"), "{lines:?}");
+    assert!(lines[1].contains("FAIL") && lines[1].contains("host no-such-host.invalid does not resolve"), "{lines:?}");
+}
+
+#[test]
+fn with_default_settings_hanging_and_trickling_sources_end_within_100_s() {
+    let feed = small_feed().into_bytes();
+    let server = TestServer::start(vec![
+        ("/hang.xml", handler(|_, _| Reply::Hang)),
+        ("/trickle.xml", handler(move |_, _| Reply::Trickle(feed.clone(), Duration::from_secs(1)))),
+        ("/ok.xml", handler(|_, _| ok(RSS, small_feed()))),
+    ]);
+    let forever = format!("http://127.0.0.1:{}/forever.xml", common::http::endless_server());
+    let site = tempfile::tempdir().unwrap();
+    let (hang, trickle, fine) = (server.url("/hang.xml"), server.url("/trickle.xml"), server.url("/ok.xml"));
+    let config =
+        toml_config(site.path(), &[("Hang", &hang), ("Trickle", &trickle), ("Forever", &forever), ("Fine", &fine)], "");
+    let started = Instant::now();
+    let out = run_site(site.path(), &config);
+    let took = started.elapsed();
+    let report = text(&out);
+    assert!(took < Duration::from_secs(100), "took {took:?}: {report}");
+    assert!(report.contains("Fine: 1 new post"), "{report}");
+    assert!(report.contains("Hang: timed out") && report.contains("Trickle: timed out"), "{report}");
+    eprintln!("default-settings run with hanging sources took {took:?}");
+}

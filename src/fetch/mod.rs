@@ -99,8 +99,26 @@ pub struct Fetcher {
     clients: Mutex<HashMap<ClientKey, reqwest::Client>>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     global: Arc<Semaphore>,
-    /// Fixed answers for host names, so tests never ask a real resolver.
-    resolve: Vec<(String, std::net::SocketAddr)>,
+    /// Fixed answers for host names; with it, no other name resolves, so
+    /// tests never send a DNS query.
+    static_dns: Option<Arc<StaticDns>>,
+}
+
+/// A resolver that knows a fixed set of names and nothing else.
+#[derive(Debug, Default)]
+pub struct StaticDns(HashMap<String, std::net::SocketAddr>);
+
+impl reqwest::dns::Resolve for StaticDns {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let answer = self.0.get(name.as_str()).copied();
+        let name = name.as_str().to_string();
+        Box::pin(async move {
+            match answer {
+                Some(addr) => Ok(Box::new(std::iter::once(addr)) as reqwest::dns::Addrs),
+                None => Err(format!("host {name} does not resolve").into()),
+            }
+        })
+    }
 }
 
 impl Fetcher {
@@ -110,13 +128,13 @@ impl Fetcher {
             settings,
             clients: Mutex::default(),
             hosts: Mutex::default(),
-            resolve: Vec::new(),
+            static_dns: None,
         }
     }
 
-    /// Answer `host` with `addr` instead of asking DNS.
-    pub fn with_resolve(mut self, host: &str, addr: std::net::SocketAddr) -> Fetcher {
-        self.resolve.push((host.to_string(), addr));
+    /// Resolve host names from `names` only: any other name does not resolve.
+    pub fn with_static_dns(mut self, names: HashMap<String, std::net::SocketAddr>) -> Fetcher {
+        self.static_dns = Some(Arc::new(StaticDns(names)));
         self
     }
 
@@ -194,8 +212,8 @@ impl Fetcher {
             let proxy = reqwest::Proxy::all(p).map_err(|e| FetchError::Other(format!("proxy {p}: {e}")))?;
             builder = builder.proxy(proxy);
         }
-        for (host, addr) in &self.resolve {
-            builder = builder.resolve(host, *addr);
+        if let Some(dns) = &self.static_dns {
+            builder = builder.dns_resolver(dns.clone());
         }
         let client = builder.build().map_err(|e| FetchError::Other(format!("HTTP client: {e}")))?;
         clients.insert(key, client.clone());

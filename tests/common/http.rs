@@ -132,3 +132,36 @@ fn handle(mut stream: TcpStream, routes: &HashMap<String, Handler>, log: &Mutex<
     }
     stream.flush()
 }
+
+/// A TCP server on 127.0.0.1 that answers every connection with `reply`
+/// bytes and closes it (for a TLS client: a handshake failure).
+pub fn raw_server(reply: &'static [u8]) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.write_all(reply);
+        }
+    });
+    port
+}
+
+/// A server whose every response is an endless chunked body.
+pub fn endless_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = std::io::Read::read(&mut stream, &mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n",
+                );
+                let chunk = format!("{:x}\r\n{}\r\n", 65536, "<".repeat(65536));
+                while stream.write_all(chunk.as_bytes()).is_ok() {}
+            });
+        }
+    });
+    port
+}
