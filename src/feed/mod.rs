@@ -10,7 +10,7 @@ mod json;
 mod xml;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
+pub use chrono_tz::Tz;
 use serde::Serialize;
 
 /// The syndication format a document was recognised as.
