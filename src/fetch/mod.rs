@@ -283,7 +283,7 @@ impl Fetcher {
                 }
                 Ok(None) => return Ok(bytes),
                 Err(e) if e.is_timeout() => return Err(FetchError::Timeout(timeout).into()),
-                Err(e) => return Err(FetchError::Body(retry::error_chain(&e)).into()),
+                Err(e) => return Err(FetchError::Body(retry::root_cause(&e)).into()),
             }
         }
     }

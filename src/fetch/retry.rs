@@ -40,15 +40,25 @@ pub(super) fn classify(e: reqwest::Error, timeout: Duration) -> Failed {
     let error = if e.is_timeout() {
         FetchError::Timeout(timeout)
     } else if e.is_redirect() {
-        FetchError::Redirect(error_chain(&e))
+        FetchError::Redirect(root_cause(&e))
     } else if e.is_connect() {
-        FetchError::Connect(error_chain(&e))
+        FetchError::Connect(root_cause(&e))
     } else if e.is_body() || e.is_decode() {
-        FetchError::Body(error_chain(&e))
+        FetchError::Body(root_cause(&e))
     } else {
         FetchError::Other(error_chain(&e))
     };
     error.into()
+}
+
+/// The innermost cause: reqwest wraps it in layers that each repeat what the
+/// error kind already says ("error sending request", "client error").
+pub(super) fn root_cause(e: &dyn std::error::Error) -> String {
+    let mut deepest = e;
+    while let Some(next) = deepest.source() {
+        deepest = next;
+    }
+    deepest.to_string()
 }
 
 /// The error and its causes on one line: reqwest's own message alone

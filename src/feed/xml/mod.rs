@@ -190,11 +190,23 @@ fn build_tree(src: &str) -> Result<Node, FeedError> {
             _ => {}
         }
     }
-    // End of input with elements still open: the document was cut short.
-    if stack.is_empty() {
-        return Err(FeedError::NotAFeed("no root element".into()));
+    // End of input with elements still open: the document was cut short,
+    // or it was never XML (random bytes "open" elements with odd names).
+    match stack.first() {
+        None => Err(FeedError::NotAFeed("neither XML nor JSON: no root element".into())),
+        Some(root) if !is_xml_name(&root.name) => Err(FeedError::NotAFeed("neither XML nor JSON".into())),
+        Some(_) => {
+            let inner = stack.iter().rev().map(|n| n.name.as_str()).find(|n| is_xml_name(n)).unwrap_or_default();
+            Err(FeedError::Xml(format!("document ends inside <{inner}> (truncated?)")))
+        }
     }
-    Err(FeedError::Xml(format!("document ends inside <{}> (truncated?)", stack.last().map_or("", |n| n.name.as_str()))))
+}
+
+fn is_xml_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        && name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
 }
 
 fn new_node(ns: Ns, e: &quick_xml::events::BytesStart, inner: Range<usize>, parent_base: Option<Arc<str>>) -> Node {
