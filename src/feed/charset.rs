@@ -1,5 +1,5 @@
 //! Bytes to text: BOM, then the HTTP charset, then the XML prolog (or HTML
-//! `<meta>`), then UTF-8.
+//! `<meta>`), then UTF-8 (windows-1252 for bytes that are mostly not UTF-8).
 //!
 //! Declarations lie often (servers default to ISO-8859-1, generators copy
 //! prologs), so a declaration of a single-byte or legacy CJK charset is
@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 /// Decode `bytes` to text, returning the encoding used. Malformed sequences
 /// become U+FFFD rather than failing: one bad byte must not cost a feed.
@@ -38,7 +38,23 @@ pub fn detect(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding {
     if let Some(enc) = declared_in_document(bytes) {
         return overrule_if_utf8(enc, bytes);
     }
-    UTF_8
+    undeclared(bytes)
+}
+
+/// XML without a declaration means UTF-8, but feeds written in Latin-1 by
+/// tools that never declare it exist: bytes mostly not UTF-8 are read as
+/// windows-1252 (what browsers assume), while a few bad bytes in UTF-8 text
+/// stay replacement characters rather than turn the whole text to mojibake.
+fn undeclared(bytes: &[u8]) -> &'static Encoding {
+    if std::str::from_utf8(bytes).is_ok() {
+        return UTF_8;
+    }
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    if invalid > valid { WINDOWS_1252 } else { UTF_8 }
 }
 
 fn overrule_if_utf8(declared: &'static Encoding, bytes: &[u8]) -> &'static Encoding {
@@ -137,6 +153,16 @@ mod tests {
         let (text, enc) = decode(&bytes, None);
         assert_eq!(enc, UTF_16LE);
         assert!(text.contains("新闻"));
+    }
+
+    #[test]
+    fn undeclared_latin1_is_windows_1252_but_damaged_utf8_stays_utf8() {
+        let latin1 = b"<rss><channel><title>Psycho\xa0: tr\xe8s complexe</title></channel></rss>";
+        assert_eq!(detect(latin1, None), encoding_rs::WINDOWS_1252);
+        assert!(decode(latin1, None).0.contains("Psycho\u{a0}: très complexe"));
+        let mut damaged = "<t>新闻 café 中央社</t>".as_bytes().to_vec();
+        damaged.insert(3, 0xff);
+        assert_eq!(detect(&damaged, None), UTF_8);
     }
 
     #[test]

@@ -15,14 +15,33 @@ pub fn parse(input: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
     if s.is_empty() {
         return None;
     }
-    if s.as_bytes()[0].is_ascii_digit()
-        && s.len() >= 10
-        && s.as_bytes()[4] == b'-'
-        && let Some(d) = parse_iso(s, zone)
+    if let [y1, y2, y3, y4, sep, ..] = s.as_bytes()
+        && [y1, y2, y3, y4].iter().all(|b| b.is_ascii_digit())
+        && matches!(sep, b'-' | b'/' | b'.')
     {
-        return Some(d);
+        return if *sep == b'-' && s.len() >= 10 { parse_iso(s, zone) } else { None }
+            .or_else(|| parse_year_first(s, zone));
     }
     parse_rfc822(s, zone)
+}
+
+/// `2020/1/10 14:33:00`, `2020-1-10 8:05 +0800`, `2020.01.10`: year first
+/// with one- or two-digit fields, as Chinese forum software and some CMSs
+/// write dates; a zone may follow the time.
+fn parse_year_first(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
+    let (day, rest) = s.split_once([' ', 'T']).unwrap_or((s, ""));
+    let mut fields = day.split(['-', '/', '.']);
+    let (y, m, d) = (fields.next()?.parse().ok()?, fields.next()?.parse().ok()?, fields.next()?.parse().ok()?);
+    if fields.next().is_some() {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(y, m, d)?;
+    let rest: Vec<&str> = rest.split_whitespace().collect();
+    let (time, zone_tokens) = match rest.as_slice() {
+        [t, z @ ..] if t.contains(':') => (parse_time(t)?, z),
+        _ => (NaiveTime::MIN, rest.as_slice()),
+    };
+    at_zone(date.and_time(time), zone_tokens.first().copied(), zone)
 }
 
 fn parse_iso(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
@@ -59,9 +78,18 @@ fn localize(n: NaiveDateTime, zone: Option<Tz>) -> DateTime<Utc> {
 
 fn parse_rfc822(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
     let cleaned: String = s.chars().map(|c| if c == ',' { ' ' } else { c }).collect();
-    let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
-    // Weekday, if any (often wrong or abbreviated oddly: it carries no information).
-    if tokens.first().is_some_and(|t| t.chars().all(|c| c.is_ascii_alphabetic()) && month(t).is_none()) {
+    // `Mo., 24. Sep. 2018`: abbreviation and ordinal dots carry nothing.
+    let mut tokens: Vec<&str> = cleaned.split_whitespace().map(|t| t.trim_end_matches('.')).collect();
+    // Weekday, if any (often wrong or abbreviated oddly: it carries no
+    // information). Spanish `mar` (martes) reads as March, so a word before
+    // a day number and a month is a weekday too.
+    let is_word = |t: &str| !t.is_empty() && t.chars().all(char::is_alphabetic);
+    let weekday = match tokens.as_slice() {
+        [w, d, m, ..] if is_word(w) && d.parse::<u32>().is_ok() && month(m).is_some() => true,
+        [w, ..] => is_word(w) && month(w).is_none(),
+        [] => false,
+    };
+    if weekday {
         tokens.remove(0);
     }
     let (day, mon, year, rest) = match tokens.as_slice() {
@@ -81,14 +109,15 @@ fn parse_rfc822(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
         [t, z @ ..] if t.contains(':') => (parse_time(t)?, z),
         _ => (NaiveTime::MIN, rest),
     };
-    let naive = date.and_time(time);
-    match zone_tokens.first() {
-        None => Some(localize(naive, zone)),
-        Some(z) => match offset(z, zone) {
-            Offset::Fixed(off) => off.from_local_datetime(&naive).single().map(|d| d.with_timezone(&Utc)),
-            Offset::Zone(tz) => Some(localize(naive, Some(tz))),
-            Offset::Unknown => Some(localize(naive, zone)),
-        },
+    at_zone(date.and_time(time), zone_tokens.first().copied(), zone)
+}
+
+/// `naive` in the zone `token` names, else in the source's zone.
+fn at_zone(naive: NaiveDateTime, token: Option<&str>, zone: Option<Tz>) -> Option<DateTime<Utc>> {
+    match token.map(|z| offset(z, zone)) {
+        None | Some(Offset::Unknown) => Some(localize(naive, zone)),
+        Some(Offset::Fixed(off)) => off.from_local_datetime(&naive).single().map(|d| d.with_timezone(&Utc)),
+        Some(Offset::Zone(tz)) => Some(localize(naive, Some(tz))),
     }
 }
 
@@ -97,21 +126,29 @@ fn parse_time(t: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(t, "%H:%M:%S%.f").or_else(|_| NaiveTime::parse_from_str(t, "%H:%M")).ok()
 }
 
+/// A month name or abbreviation in English, or in the languages whose feeds
+/// most often localise RFC 822 dates (Portuguese, Spanish, French, German,
+/// Italian: `Set`, `Dez`, `févr`, `Mär`, `ago`).
 fn month(name: &str) -> Option<u32> {
-    let lower = name.to_ascii_lowercase();
-    let m = match lower.get(..3)? {
-        "jan" => 1,
-        "feb" => 2,
-        "mar" => 3,
-        "apr" => 4,
-        "may" => 5,
-        "jun" => 6,
-        "jul" => 7,
-        "aug" => 8,
-        "sep" => 9,
-        "oct" => 10,
+    let lower = name.to_lowercase();
+    // French juin/juillet share their first three letters.
+    if lower.starts_with("juil") {
+        return Some(7);
+    }
+    let prefix: String = lower.chars().take(3).collect();
+    let m = match prefix.as_str() {
+        "jan" | "ene" | "gen" => 1,
+        "feb" | "fev" | "fév" => 2,
+        "mar" | "mär" | "mrz" => 3,
+        "apr" | "abr" | "avr" => 4,
+        "may" | "mai" | "mag" => 5,
+        "jun" | "jui" | "giu" => 6,
+        "jul" | "lug" => 7,
+        "aug" | "ago" | "aoû" | "aou" => 8,
+        "sep" | "set" => 9,
+        "oct" | "out" | "okt" | "ott" => 10,
         "nov" => 11,
-        "dec" => 12,
+        "dec" | "dez" | "dic" | "déc" => 12,
         _ => return None,
     };
     Some(m)
@@ -208,6 +245,35 @@ mod tests {
         assert_eq!(parse("2023-01-31T08:34:06.250Z", None), Some(utc("2023-01-31T08:34:06.250Z")));
         assert_eq!(parse("2023-01-31T16:34:06+0800", None), Some(utc("2023-01-31T08:34:06Z")));
         assert_eq!(parse("2023-01-31", None), Some(utc("2023-01-31T00:00:00Z")));
+    }
+
+    #[test]
+    fn year_first_numeric_dates() {
+        let shanghai: Tz = "Asia/Shanghai".parse().unwrap();
+        assert_eq!(parse("2020/1/10 14:33:00", Some(shanghai)), Some(utc("2020-01-10T06:33:00Z")));
+        assert_eq!(parse("2020/1/10 14:33", None), Some(utc("2020-01-10T14:33:00Z")));
+        assert_eq!(parse("2020-1-10 8:05:00 +0800", None), Some(utc("2020-01-10T00:05:00Z")));
+        assert_eq!(parse("2020/1/10 14:33:00 GMT", Some(shanghai)), Some(utc("2020-01-10T14:33:00Z")));
+        assert_eq!(parse("2020-1-10T14:33", None), Some(utc("2020-01-10T14:33:00Z")));
+        assert_eq!(parse("2020.01.10", None), Some(utc("2020-01-10T00:00:00Z")));
+        assert_eq!(parse("2020/13/10", None), None);
+    }
+
+    #[test]
+    fn localised_months_and_weekdays() {
+        let want = utc("2018-09-24T22:42:40Z");
+        for s in [
+            "Seg, 24 Set 2018 19:42:40 -0300",
+            "Mar, 24 Sep 2018 19:42:40 -0300",
+            "Mo., 24. Sep. 2018 19:42:40 -0300",
+            "lun., 24 sept. 2018 19:42:40 -0300",
+        ] {
+            assert_eq!(parse(s, None), Some(want), "{s}");
+        }
+        assert_eq!(parse("Ven, 05 Déc 2014 10:00:00 +0100", None), Some(utc("2014-12-05T09:00:00Z")));
+        assert_eq!(parse("3 juil. 2020 10:00 GMT", None), Some(utc("2020-07-03T10:00:00Z")));
+        assert_eq!(parse("3 juin 2020 10:00 GMT", None), Some(utc("2020-06-03T10:00:00Z")));
+        assert_eq!(parse("Di, 10 Mär 2020 10:00:00 +0100", None), Some(utc("2020-03-10T09:00:00Z")));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{BodyKind, Feed, FeedError, Format, Item, ParseOptions, date};
+use crate::text;
 
 pub(super) fn parse(src: &str, opts: &ParseOptions) -> Result<Feed, FeedError> {
     let doc: Value = serde_json::from_str(src).map_err(|e| FeedError::Json(e.to_string()))?;
@@ -33,13 +34,14 @@ fn item(v: &Value, opts: &ParseOptions) -> Item {
             None => (String::new(), BodyKind::Html),
         },
     };
-    // 1.1 has `authors`; 1.0 had a single `author`.
+    // 1.1 has `authors`; 1.0 had a single `author`, which 1.1 feeds still
+    // carry beside it for old readers.
     let author = v
         .get("authors")
         .and_then(Value::as_array)
         .and_then(|a| a.first())
-        .or_else(|| v.get("author"))
-        .and_then(|a| str_field(a, "name"));
+        .and_then(|a| str_field(a, "name"))
+        .or_else(|| v.get("author").and_then(person_name));
     let published = ["date_published", "date_modified"]
         .iter()
         .find_map(|k| str_field(v, k).and_then(|d| date::parse(&d, opts.timezone)));
@@ -50,7 +52,9 @@ fn item(v: &Value, opts: &ParseOptions) -> Item {
             _ => None,
         }
         .filter(|s| !s.trim().is_empty()),
-        title: str_field(v, "title").unwrap_or_default(),
+        // JSON Feed titles are plain text by the spec, yet many generators
+        // HTML-escape them (`Q&amp;A`); FORMAT.md decodes a title's entities.
+        title: str_field(v, "title").map(|t| text::decode_entities(&t).into_owned()).unwrap_or_default(),
         link: str_field(v, "url").or_else(|| str_field(v, "external_url")),
         author,
         published,
@@ -59,6 +63,32 @@ fn item(v: &Value, opts: &ParseOptions) -> Item {
     }
 }
 
+/// The name of a JSON Feed author object; some 1.0 generators write the
+/// name alone, as a string.
+fn person_name(v: &Value) -> Option<String> {
+    match v {
+        Value::String(name) => Some(name.clone()).filter(|n| !n.trim().is_empty()),
+        person => str_field(person, "name"),
+    }
+}
+
 fn str_field(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string).filter(|s| !s.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ParseOptions, parse};
+
+    #[test]
+    fn json_feed_1_0_author_and_escaped_titles() {
+        let doc = r#"{"version": "https://jsonfeed.org/version/1", "items": [
+            {"id": "1", "title": "Q&amp;A &#8211; part 1", "author": {"name": "Legacy"}, "content_text": "a"},
+            {"id": "2", "authors": [{"name": "Modern"}], "author": {"name": "Legacy"}, "content_html": "<p>b</p>"},
+            {"id": "3", "authors": [{"url": "https://e.example/"}], "author": "As a string"}]}"#;
+        let f = parse(doc.as_bytes(), &ParseOptions::default()).unwrap();
+        assert_eq!(f.items[0].title, "Q&A – part 1");
+        let authors: Vec<Option<&str>> = f.items.iter().map(|i| i.author.as_deref()).collect();
+        assert_eq!(authors, [Some("Legacy"), Some("Modern"), Some("As a string")]);
+    }
 }

@@ -6,98 +6,22 @@
 //! tokenises; recovery from the errors real feeds contain (mismatched end
 //! tags, HTML entities, bare `&`) is done here, leniently, like a browser.
 
-use std::ops::Range;
-use std::sync::Arc;
+mod tree;
+mod value;
 
 use base64::Engine;
 
-use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::{NsReader, Reader};
-
 use super::{BodyKind, Feed, FeedError, Format, Item, ParseOptions, date};
 use crate::text;
-
-/// Deeper elements are not kept as nodes (their markup stays in their
-/// ancestors' raw content): a nesting bomb must not exhaust the stack.
-const MAX_DEPTH: usize = 48;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ns {
-    None,
-    Atom,
-    Atom03,
-    Rss1,
-    Rss09,
-    Rdf,
-    Content,
-    Dc,
-    Media,
-    Other,
-}
-
-impl Ns {
-    fn from_uri(uri: &[u8]) -> Ns {
-        match uri {
-            b"http://www.w3.org/2005/Atom" => Ns::Atom,
-            b"http://purl.org/atom/ns#" => Ns::Atom03,
-            b"http://purl.org/rss/1.0/" => Ns::Rss1,
-            b"http://my.netscape.com/rdf/simple/0.9/" => Ns::Rss09,
-            b"http://www.w3.org/1999/02/22-rdf-syntax-ns#" => Ns::Rdf,
-            b"http://purl.org/rss/1.0/modules/content/" => Ns::Content,
-            b"http://purl.org/dc/elements/1.1/" | b"http://purl.org/dc/terms/" => Ns::Dc,
-            b"http://search.yahoo.com/mrss/" | b"http://search.yahoo.com/mrss" => Ns::Media,
-            _ => Ns::Other,
-        }
-    }
-
-    /// Feeds often use the conventional prefixes without declaring them.
-    fn from_prefix(prefix: &[u8]) -> Ns {
-        match prefix {
-            b"content" => Ns::Content,
-            b"dc" => Ns::Dc,
-            b"media" => Ns::Media,
-            b"atom" => Ns::Atom,
-            b"rdf" => Ns::Rdf,
-            _ => Ns::Other,
-        }
-    }
-}
-
-/// Namespaces whose elements play the role of RSS's un-namespaced ones.
-const PLAIN: &[Ns] = &[Ns::None, Ns::Rss1, Ns::Rss09];
-const ATOM: &[Ns] = &[Ns::Atom, Ns::Atom03, Ns::None];
-
-#[derive(Debug)]
-struct Node {
-    ns: Ns,
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Node>,
-    inner: Range<usize>,
-    /// The effective `xml:base`, inherited from ancestors.
-    base: Option<Arc<str>>,
-}
-
-impl Node {
-    fn is(&self, ns: &[Ns], name: &str) -> bool {
-        self.name == name && ns.contains(&self.ns)
-    }
-
-    fn child(&self, ns: &[Ns], name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.is(ns, name))
-    }
-
-    fn children<'a>(&'a self, ns: &'a [Ns], name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.children.iter().filter(move |c| c.is(ns, name))
-    }
-
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-}
+use tree::{ATOM, Node, Ns, PLAIN, build_tree, resolve};
+use value::{html_value, html_value_for_text, text_value};
 
 pub(super) fn parse(src: &str, opts: &ParseOptions) -> Result<Feed, FeedError> {
+    // Checked before parsing: real pages are rarely well-formed XML, and the
+    // useful answer for one is the feed it links, not where the XML broke.
+    if looks_like_html(src) {
+        return Err(FeedError::NotAFeed(describe_html(src)));
+    }
     let root = build_tree(src)?;
     let doc = Doc { src, zone: opts.timezone };
     match (root.ns, root.name.as_str()) {
@@ -117,208 +41,32 @@ pub(super) fn parse(src: &str, opts: &ParseOptions) -> Result<Feed, FeedError> {
     }
 }
 
+/// Whether the first markup after any prolog, comments and white space is
+/// an HTML doctype or `<html>` start tag.
+fn looks_like_html(src: &str) -> bool {
+    let mut rest = src.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    loop {
+        let skip_to = if rest.starts_with("<?") {
+            rest.find("?>").map(|e| e + 2)
+        } else if rest.starts_with("<!--") {
+            rest.find("-->").map(|e| e + 3)
+        } else {
+            break;
+        };
+        let Some(end) = skip_to else { return false };
+        rest = rest[end..].trim_start();
+    }
+    let head = rest.char_indices().nth(14).map_or(rest, |(i, _)| &rest[..i]).to_ascii_lowercase();
+    // `<htmlfoo>` is some XML vocabulary's root, not HTML.
+    head.starts_with("<!doctype html")
+        || (head.starts_with("<html") && !head[5..].starts_with(|c: char| c.is_alphanumeric()))
+}
+
 fn describe_html(src: &str) -> String {
     match text::feed_links_in_html(src).first() {
         Some(link) => format!("an HTML page; it links a feed at {link}: use that URL"),
         None => "an HTML page, and it links no feed".to_string(),
     }
-}
-
-fn lenient_config(config: &mut quick_xml::reader::Config) {
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
-    config.allow_dangling_amp = true;
-    config.check_comments = false;
-    config.trim_text(false);
-}
-
-fn build_tree(src: &str) -> Result<Node, FeedError> {
-    let mut reader = NsReader::from_str(src);
-    lenient_config(reader.config_mut());
-    let mut stack: Vec<Node> = Vec::new();
-    let mut skipped_depth = 0usize;
-    loop {
-        let before = reader.buffer_position() as usize;
-        let (resolved, event) = match reader.read_resolved_event() {
-            Ok(x) => x,
-            Err(e) => {
-                return Err(FeedError::Xml(format!("{e} (at byte {})", reader.error_position())));
-            }
-        };
-        let ns = match resolved {
-            ResolveResult::Bound(uri) => Ns::from_uri(uri.as_ref()),
-            ResolveResult::Unbound => Ns::None,
-            ResolveResult::Unknown(prefix) => Ns::from_prefix(&prefix),
-        };
-        match event {
-            Event::Start(_) if stack.len() >= MAX_DEPTH || skipped_depth > 0 => skipped_depth += 1,
-            Event::Empty(_) if stack.len() >= MAX_DEPTH => {}
-            Event::Start(e) => {
-                let here = reader.buffer_position() as usize;
-                let parent_base = stack.last().and_then(|p| p.base.clone());
-                stack.push(new_node(ns, &e, here..here, parent_base));
-            }
-            Event::Empty(e) => {
-                let here = reader.buffer_position() as usize;
-                let parent_base = stack.last().and_then(|p| p.base.clone());
-                let node = new_node(ns, &e, here..here, parent_base);
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => return Ok(node),
-                }
-            }
-            Event::End(e) => {
-                if skipped_depth > 0 {
-                    skipped_depth -= 1;
-                    continue;
-                }
-                let local = e.local_name();
-                let name = String::from_utf8_lossy(local.as_ref());
-                // Close up to the matching open element, as HTML parsers do;
-                // an end tag that matches nothing is ignored.
-                let Some(open) = stack.iter().rposition(|n| n.name == name) else { continue };
-                while stack.len() > open {
-                    let mut node = stack.pop().expect("stack is longer than open");
-                    node.inner.end = before;
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(node),
-                        None => return Ok(node),
-                    }
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    // End of input with elements still open: the document was cut short,
-    // or it was never XML (random bytes "open" elements with odd names).
-    match stack.first() {
-        None => Err(FeedError::NotAFeed("neither XML nor JSON: no root element".into())),
-        Some(root) if !is_xml_name(&root.name) => Err(FeedError::NotAFeed("neither XML nor JSON".into())),
-        Some(_) => {
-            let inner = stack.iter().rev().map(|n| n.name.as_str()).find(|n| is_xml_name(n)).unwrap_or_default();
-            Err(FeedError::Xml(format!("document ends inside <{inner}> (truncated?)")))
-        }
-    }
-}
-
-fn is_xml_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
-        && name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-}
-
-fn new_node(ns: Ns, e: &quick_xml::events::BytesStart, inner: Range<usize>, parent_base: Option<Arc<str>>) -> Node {
-    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-    let mut base = parent_base;
-    let mut attrs = Vec::new();
-    for a in e.html_attributes().flatten() {
-        let value = text::decode_entities(&String::from_utf8_lossy(&a.value)).into_owned();
-        if a.key.as_ref() == b"xml:base" {
-            base = Some(resolve(base.as_deref(), &value).into());
-            continue;
-        }
-        attrs.push((String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned(), value));
-    }
-    Node { ns, name, attrs, children: Vec::new(), inner, base }
-}
-
-/// `reference` resolved against `base` when both make a URL, else as written.
-fn resolve(base: Option<&str>, reference: &str) -> String {
-    let reference = reference.trim();
-    base.and_then(|b| url::Url::parse(b).ok())
-        .and_then(|b| b.join(reference).ok())
-        .map_or_else(|| reference.to_string(), |u| u.to_string())
-}
-
-/// Content of an element as HTML, decoded exactly once: character data is
-/// unescaped, CDATA sections and child markup are kept as written.
-fn html_value(src: &str, node: &Node) -> String {
-    let inner = &src[node.inner.clone()];
-    if !inner.contains(['<', '&']) {
-        return inner.to_string();
-    }
-    let mut reader = Reader::from_str(inner);
-    lenient_config(reader.config_mut());
-    let mut out = String::with_capacity(inner.len());
-    let mut depth = 0usize;
-    loop {
-        let start = reader.buffer_position() as usize;
-        let event = match reader.read_event() {
-            Ok(ev) => ev,
-            Err(_) => {
-                out.push_str(&inner[start..]);
-                break;
-            }
-        };
-        let raw = &inner[start..reader.buffer_position() as usize];
-        match event {
-            Event::Eof => break,
-            Event::CData(_) => out.push_str(cdata_body(raw)),
-            // Character references and XML's own five entities are XML
-            // escaping; any other name (`&nbsp;`) is undefined in XML and
-            // can only be HTML, which the content is: it stays as written.
-            Event::GeneralRef(r) if depth == 0 && is_xml_escape(&r) => {
-                match text::resolve_entity(&String::from_utf8_lossy(&r)) {
-                    Some(s) => out.push_str(&s),
-                    None => out.push_str(raw),
-                }
-            }
-            Event::Start(_) => {
-                depth += 1;
-                out.push_str(raw);
-            }
-            Event::End(_) => {
-                depth = depth.saturating_sub(1);
-                out.push_str(raw);
-            }
-            _ => out.push_str(raw),
-        }
-    }
-    out
-}
-
-fn is_xml_escape(name: &[u8]) -> bool {
-    name.first() == Some(&b'#') || matches!(name, b"amp" | b"lt" | b"gt" | b"quot" | b"apos")
-}
-
-/// The text of a `<![CDATA[…]]>` section, borrowed from the source: it is
-/// already valid UTF-8, and feeds put megabytes of HTML in such sections.
-fn cdata_body(raw: &str) -> &str {
-    raw.strip_prefix("<![CDATA[").and_then(|r| r.strip_suffix("]]>")).unwrap_or(raw)
-}
-
-/// Content of an element as plain text: markup dropped, entities decoded
-/// once (in CDATA too, where feeds put HTML-escaped titles).
-fn text_value(src: &str, node: &Node) -> String {
-    let inner = &src[node.inner.clone()];
-    if !inner.contains(['<', '&']) {
-        return inner.to_string();
-    }
-    let mut reader = Reader::from_str(inner);
-    lenient_config(reader.config_mut());
-    let mut out = String::new();
-    loop {
-        let start = reader.buffer_position() as usize;
-        match reader.read_event() {
-            Ok(Event::Eof) => break,
-            Ok(Event::Text(_)) => out.push_str(&inner[start..reader.buffer_position() as usize]),
-            Ok(Event::CData(_)) => {
-                out.push_str(&text::html_to_text(cdata_body(&inner[start..reader.buffer_position() as usize])))
-            }
-            Ok(Event::GeneralRef(r)) => match text::resolve_entity(&String::from_utf8_lossy(&r)) {
-                Some(s) => out.push_str(&s),
-                None => out.push_str(&inner[start..reader.buffer_position() as usize]),
-            },
-            Ok(_) => {}
-            Err(_) => {
-                out.push_str(&text::html_to_text(&inner[start..]));
-                break;
-            }
-        }
-    }
-    out
 }
 
 struct Doc<'a> {
@@ -394,7 +142,10 @@ impl Doc<'_> {
                 .or_else(|| self.text(item.child(&[Ns::Dc], "title")))
                 .unwrap_or_default(),
             link,
-            author: self.text(item.child(PLAIN, "author")).or_else(|| self.text(item.child(&[Ns::Dc], "creator"))),
+            author: self
+                .text(item.child(PLAIN, "author"))
+                .or_else(|| self.text(item.child(&[Ns::Dc], "creator")))
+                .or_else(|| self.text(item.child(&[Ns::Atom], "author").and_then(|a| a.child(ATOM, "name")))),
             published: self
                 .date(item.child(PLAIN, "pubDate"))
                 .or_else(|| self.date(item.child(&[Ns::Dc], "date")))
@@ -480,7 +231,7 @@ impl Doc<'_> {
                 let raw = &self.src[inner];
                 (!raw.trim().is_empty()).then(|| (raw.to_string(), BodyKind::Html))
             }
-            _ if node.attr("mode") == Some("xml") => {
+            _ if is_inline_xml(node, &kind) => {
                 let raw = &self.src[node.inner.clone()];
                 (!raw.trim().is_empty()).then(|| (raw.to_string(), BodyKind::Html))
             }
@@ -514,7 +265,7 @@ impl Doc<'_> {
                 .map(|(v, k)| if k == BodyKind::Html { text::html_to_text(&v) } else { v });
         }
         let value = match kind.as_str() {
-            "html" | "text/html" | "xhtml" => text::html_to_text(&html_value(self.src, node)),
+            "html" | "text/html" | "xhtml" => text::html_to_text(&html_value_for_text(self.src, node)),
             _ => text_value(self.src, node),
         };
         Some(value.trim().to_string()).filter(|s| !s.is_empty())
@@ -523,6 +274,16 @@ impl Doc<'_> {
     fn media_title(&self, item: &Node) -> Option<String> {
         let media = item.child(&[Ns::Media], "group").unwrap_or(item);
         self.text(media.child(&[Ns::Media], "title"))
+    }
+}
+
+/// Atom 0.3 says so with `mode="xml"`; in Atom 1.0 content of an XML media
+/// type is child elements (RFC 4287 4.1.3.3), so what it escapes is text and
+/// must stay escaped: it is copied like xhtml.
+fn is_inline_xml(node: &Node, kind: &str) -> bool {
+    match node.attr("mode") {
+        Some(mode) => mode.trim() == "xml",
+        None => node.ns == Ns::Atom && (kind.ends_with("/xml") || kind.ends_with("+xml")),
     }
 }
 
