@@ -56,6 +56,11 @@ pub fn html_to_text(html: &str) -> String {
     while let Some(lt) = rest.find('<') {
         stripped.push_str(&rest[..lt]);
         let after = &rest[lt + 1..];
+        // A comment ends at `-->`, not at the first `>` inside it.
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
         // `<` not followed by a tag name or `/`, `!`, `?` is text (e.g. "a < b").
         if after.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
             match after.find('>') {
@@ -166,6 +171,7 @@ mod tests {
     #[test]
     fn html_text() {
         assert_eq!(html_to_text("<p>a &lt; b</p> <br/>c < d"), "a < b c < d");
+        assert_eq!(html_to_text("a<!-- x > y -->b<!-- open"), "ab");
     }
 
     #[test]
