@@ -178,3 +178,37 @@ fn a_second_run_on_a_locked_site_waits_then_gives_up_clearly() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(posts(site.path()).len(), 1);
 }
+
+#[test]
+fn two_runs_started_together_write_every_post_once() {
+    let titles: Vec<String> = (0..300).map(|i| format!("Item {i}")).collect();
+    let links: Vec<String> = (0..300).map(|i| format!("https://e.example/{i}")).collect();
+    let items: Vec<It> = titles
+        .iter()
+        .zip(&links)
+        .map(|(t, l)| It { title: t, link: l, body: "<p>x</p>", ..Default::default() })
+        .collect();
+    let body = rss(&items);
+    let server = TestServer::start(vec![("/f.xml", handler(move |_, _| ok(RSS, body.clone())))]);
+    let site = tempfile::tempdir().unwrap();
+    let url = server.url("/f.xml");
+    let config = toml_config(site.path(), &[("S", &url)], "");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_newsmirror"))
+            .args(["run", "--site", site.path().to_str().unwrap(), "--config", config.to_str().unwrap()])
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    assert!(a.status.success() && b.status.success(), "{}\n{}", text(&a), text(&b));
+    let names = posts(site.path());
+    assert_eq!(names.len(), 300);
+    let both = format!("{}{}", text(&a), text(&b));
+    assert!(both.contains("300 new posts") && both.contains("0 new posts"), "{both}");
+    let db = rusqlite::Connection::open(site.path().join(".newsmirror/state.db")).unwrap();
+    let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}

@@ -35,10 +35,14 @@ const HOSTILE: &[&str] = &[
     "tab\there",
     "\u{2028}line\u{2029}sep\u{85}",
     "NUL\u{0}BEL\u{7}ESC\u{1b}DEL\u{7f}",
+    "🎉🎉🎉",
+    "!!!",
+    "\u{5d0}\u{5d1}\u{5d2} עברית מימין לשמאל",
+    "CON",
 ];
 
 fn long_title() -> String {
-    "長".repeat(300)
+    "長".repeat(5000)
 }
 
 fn clean(s: &str) -> String {
