@@ -48,7 +48,11 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Remove active content from `html`, resolving relative URLs against `base`.
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
-    let prepared = prepare(html, base).unwrap_or_else(|_| html.to_string());
+    // lol_html panics on some malformed input (found by fuzzing, see
+    // tests/fixtures/fuzz/): preparing is an improvement, not a safeguard,
+    // so such input goes to ammonia unprepared rather than failing the item.
+    let prepared =
+        std::panic::catch_unwind(|| prepare(html, base)).ok().and_then(Result::ok).unwrap_or_else(|| html.to_string());
     CLEANER.clean(&prepared).to_string()
 }
 
@@ -158,36 +162,41 @@ pub fn audit(html: &str) -> Vec<String> {
     let found = std::cell::RefCell::new(Vec::new());
     let forbidden_tags =
         ["script", "svg", "math", "style", "form", "input", "object", "embed", "base", "meta", "textarea", "link"];
-    rewrite_str(
-        html,
-        RewriteStrSettings {
-            element_content_handlers: vec![element!("*", |el| {
-                let tag = el.tag_name().to_ascii_lowercase();
-                let foreign_frame = tag == "iframe"
-                    && !el
-                        .get_attribute("src")
-                        .is_some_and(|src| is_allowed_embed(&crate::text::decode_entities(&src)));
-                if forbidden_tags.contains(&tag.as_str()) || foreign_frame {
-                    found.borrow_mut().push(format!("<{tag}>"));
-                }
-                for attr in el.attributes() {
-                    let name = attr.name().to_ascii_lowercase();
-                    let value = crate::text::decode_entities(&attr.value()).to_ascii_lowercase();
-                    let value: String = value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
-                    if name.starts_with("on") || name == "style" {
-                        found.borrow_mut().push(format!("{name}="));
+    let tokenised = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rewrite_str(
+            html,
+            RewriteStrSettings {
+                element_content_handlers: vec![element!("*", |el| {
+                    let tag = el.tag_name().to_ascii_lowercase();
+                    let foreign_frame = tag == "iframe"
+                        && !el
+                            .get_attribute("src")
+                            .is_some_and(|src| is_allowed_embed(&crate::text::decode_entities(&src)));
+                    if forbidden_tags.contains(&tag.as_str()) || foreign_frame {
+                        found.borrow_mut().push(format!("<{tag}>"));
                     }
-                    if ["javascript:", "vbscript:", "data:"].iter().any(|s| value.starts_with(s)) {
-                        found.borrow_mut().push(format!("{name}={value}"));
+                    for attr in el.attributes() {
+                        let name = attr.name().to_ascii_lowercase();
+                        let value = crate::text::decode_entities(&attr.value()).to_ascii_lowercase();
+                        let value: String = value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+                        if name.starts_with("on") || name == "style" {
+                            found.borrow_mut().push(format!("{name}="));
+                        }
+                        if ["javascript:", "vbscript:", "data:"].iter().any(|s| value.starts_with(s)) {
+                            found.borrow_mut().push(format!("{name}={value}"));
+                        }
                     }
-                }
-                Ok(())
-            })],
-            ..RewriteStrSettings::new()
-        },
-    )
-    .map_err(|e| found.borrow_mut().push(format!("untokenisable output: {e}")))
-    .ok();
+                    Ok(())
+                })],
+                ..RewriteStrSettings::new()
+            },
+        )
+    }));
+    match tokenised {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => found.borrow_mut().push(format!("untokenisable output: {e}")),
+        Err(_) => found.borrow_mut().push("untokenisable output: the tokeniser panicked".into()),
+    }
     found.into_inner()
 }
 
@@ -242,6 +251,15 @@ mod tests {
         assert_eq!(out, "&amp; style=");
         assert!(audit(&out).is_empty());
         assert_eq!(audit("<p style=\"x\">a</p><iframe src=\"https://evil.example/\"></iframe>").len(), 2);
+    }
+
+    #[test]
+    fn input_that_makes_lol_html_panic_is_still_sanitised() {
+        // Found by fuzzing: lol_html 2.9 panics on this input.
+        let html = include_str!("../tests/fixtures/fuzz/sanitize-lol-html-panic.html");
+        let out = sanitize(html, None);
+        assert!(audit(&out).is_empty(), "{out}");
+        assert!(out.contains("&amp;&amp;|&amp;&amp;B@B="), "the text survives, escaped: {out}");
     }
 
     #[test]
