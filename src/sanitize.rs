@@ -259,7 +259,7 @@ mod tests {
         let html = include_str!("../tests/fixtures/fuzz/sanitize-lol-html-panic.html");
         let out = sanitize(html, None);
         assert!(audit(&out).is_empty(), "{out}");
-        assert!(out.contains("&amp;&amp;|&amp;&amp;B@B="), "the text survives, escaped: {out}");
+        assert!(out.contains("(v&gt;"), "the text survives, escaped: {out}");
     }
 
     #[test]
