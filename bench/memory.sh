@@ -23,7 +23,7 @@ python3 "$here/gen-feeds.py" 2000 "$items" "$work/data" "http://127.0.0.1:$port"
 
 run() { # sources concurrency
   local n="$1" c="$2" site="$work/site-$1-$2" cfg="$work/cfg-$1-$2.toml"
-  { echo "[defaults]"; echo "concurrency = $c"; echo; grep -A3 '^\[\[source\]\]' "$work/data/raw.toml" | grep -v '^--$' | head -n $((n * 4)); } > "$cfg"
+  { echo "[defaults]"; echo "concurrency = $c"; echo; awk -v n="$n" '/^\[\[source\]\]/ {k++} k <= n' "$work/data/raw.toml"; } > "$cfg"
   local t0 t1 kib
   t0=$(date +%s.%N)
   kib=$( { /usr/bin/time -f %M "$bin" run --config "$cfg" --site "$site" >/dev/null; } 2>&1 | tail -1)
