@@ -70,6 +70,14 @@ fn forget(tx: &rusqlite::Transaction, entry: &JournalEntry) -> rusqlite::Result<
     Ok(())
 }
 
+/// A 64-bit fingerprint (SipHash with fixed keys, so stable within a run).
+fn fingerprint(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
 /// Move `from` to `to` unless `to` exists: a plain rename would silently
 /// replace a post. One atomic call where the filesystem supports it, else a
 /// hard link (which fails on an existing name) and an unlink.
@@ -88,11 +96,14 @@ pub struct Store {
     conn: Connection,
     db_path: PathBuf,
     posts_dir: PathBuf,
-    /// Lower-cased names in `_posts/`: collisions are case-insensitive
-    /// because a checkout may land on a case-insensitive filesystem.
-    names: HashSet<String>,
-    /// Identity keys written by this run.
-    run_keys: HashSet<String>,
+    /// Fingerprints of the lower-cased names in `_posts/`: collisions are
+    /// case-insensitive because a checkout may land on a case-insensitive
+    /// filesystem. A fingerprint clash costs at most a needless `-2`.
+    names: HashSet<u64>,
+    /// Fingerprints of the identity keys written by this run. Fingerprints,
+    /// not strings: these sets hold one entry per post and must stay small
+    /// when a run writes tens of thousands.
+    run_keys: HashSet<u64>,
     /// Raised by a signal: finish the post in hand, write no more.
     stop: Arc<AtomicBool>,
     _lock: lock::SiteLock,
@@ -205,11 +216,16 @@ impl Store {
     pub fn write_posts(&mut self, source: &str, posts: &[NewPost], checked: bool) -> Result<Vec<PathBuf>, StoreError> {
         let mut planned: Vec<(&NewPost, String)> = Vec::new();
         for post in posts {
-            let seen = post.keys.0.iter().any(|k| self.run_keys.contains(k));
-            if seen || (!checked && self.is_known(&post.keys)?) {
+            // A fingerprint hit is confirmed exactly (this batch, then the
+            // database), so a 64-bit collision can never drop an item.
+            let maybe_seen = post.keys.0.iter().any(|k| self.run_keys.contains(&fingerprint(k)));
+            let seen = maybe_seen
+                && (planned.iter().any(|(p, _)| p.keys.0.iter().any(|k| post.keys.0.contains(k)))
+                    || self.is_known(&post.keys)?);
+            if seen || (!checked && !maybe_seen && self.is_known(&post.keys)?) {
                 continue;
             }
-            self.run_keys.extend(post.keys.0.iter().cloned());
+            self.run_keys.extend(post.keys.0.iter().map(|k| fingerprint(k)));
             let name = self.reserve_name(&post.name);
             planned.push((post, name));
         }
@@ -260,9 +276,9 @@ impl Store {
             Ok(())
         })?;
         for entry in undone {
-            self.names.remove(&entry.file.to_lowercase());
+            self.names.remove(&fingerprint(&entry.file.to_lowercase()));
             for k in &entry.keys {
-                self.run_keys.remove(k);
+                self.run_keys.remove(&fingerprint(k));
             }
         }
         match failure {
@@ -288,7 +304,7 @@ impl Store {
         let mut n = 1;
         loop {
             let candidate = crate::post::with_suffix(name, n);
-            if self.names.insert(candidate.to_lowercase()) {
+            if self.names.insert(fingerprint(&candidate.to_lowercase())) {
                 return candidate;
             }
             n += 1;

@@ -4,12 +4,13 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{JournalEntry, Store, StoreError, forget, identity};
+use super::{JournalEntry, Store, StoreError, fingerprint, forget, identity};
 
 pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     finish_pending(store)?;
     let on_disk = list_posts(site)?;
-    store.names = on_disk.iter().filter(|(rel, _)| !rel.contains('/')).map(|(rel, _)| rel.to_lowercase()).collect();
+    store.names =
+        on_disk.iter().filter(|(rel, _)| !rel.contains('/')).map(|(rel, _)| fingerprint(&rel.to_lowercase())).collect();
     let known: HashSet<String> = {
         let mut stmt = store.db(store.conn.prepare("SELECT file FROM posts"))?;
         let rows = store.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
