@@ -181,14 +181,7 @@ fn a_second_run_on_a_locked_site_waits_then_gives_up_clearly() {
 
 #[test]
 fn two_runs_started_together_write_every_post_once() {
-    let titles: Vec<String> = (0..300).map(|i| format!("Item {i}")).collect();
-    let links: Vec<String> = (0..300).map(|i| format!("https://e.example/{i}")).collect();
-    let items: Vec<It> = titles
-        .iter()
-        .zip(&links)
-        .map(|(t, l)| It { title: t, link: l, body: "<p>x</p>", ..Default::default() })
-        .collect();
-    let body = rss(&items);
+    let body = rss_numbered(300, "Item", "https://e.example/", "<p>x</p>");
     let server = TestServer::start(vec![("/f.xml", handler(move |_, _| ok(RSS, body.clone())))]);
     let site = tempfile::tempdir().unwrap();
     let url = server.url("/f.xml");

@@ -111,14 +111,8 @@ fn recoverable_damage_is_recovered() {
 
 #[test]
 fn a_feed_with_ten_thousand_items() {
-    let titles: Vec<String> = (0..10_000).map(|i| format!("Item {i}")).collect();
-    let links: Vec<String> = (0..10_000).map(|i| format!("https://big.example/{i}")).collect();
-    let items: Vec<It> = titles
-        .iter()
-        .zip(&links)
-        .map(|(t, l)| It { title: t, link: l, body: "<p>x</p>", ..Default::default() })
-        .collect();
-    let (line, posts, _) = run_beside_good(rss(&items).into_bytes());
+    let (line, posts, _) =
+        run_beside_good(rss_numbered(10_000, "Item", "https://big.example/", "<p>x</p>").into_bytes());
     assert!(line.contains("10000 new posts"), "{line}");
     assert_eq!(posts.len(), 10_001);
 }

@@ -11,12 +11,7 @@ use common::http::{TestServer, handler, ok};
 use common::*;
 
 fn feed_server(items: usize, body_bytes: usize) -> TestServer {
-    let titles: Vec<String> = (0..items).map(|i| format!("Post {i}")).collect();
-    let links: Vec<String> = (0..items).map(|i| format!("https://e.example/{i}")).collect();
-    let body = format!("<p>{}</p>", "x".repeat(body_bytes));
-    let its: Vec<It> =
-        titles.iter().zip(&links).map(|(t, l)| It { title: t, link: l, body: &body, ..Default::default() }).collect();
-    let xml = rss(&its);
+    let xml = rss_numbered(items, "Post", "https://e.example/", &format!("<p>{}</p>", "x".repeat(body_bytes)));
     TestServer::start(vec![("/f.xml", handler(move |_, _| ok("application/rss+xml", xml.clone())))])
 }
 

@@ -88,6 +88,15 @@ pub fn rss(items: &[It]) -> String {
     out
 }
 
+/// An RSS document of `n` items titled `{title} {i}`, linked `{link}{i}`.
+pub fn rss_numbered(n: usize, title: &str, link: &str, body: &str) -> String {
+    let titles: Vec<String> = (0..n).map(|i| format!("{title} {i}")).collect();
+    let links: Vec<String> = (0..n).map(|i| format!("{link}{i}")).collect();
+    let items: Vec<It> =
+        titles.iter().zip(&links).map(|(t, l)| It { title: t, link: l, body, ..Default::default() }).collect();
+    rss(&items)
+}
+
 /// A `newsmirror.toml` with one `[[source]]` per `(name, url)`.
 pub fn toml_config(dir: &Path, sources: &[(&str, &str)], extra: &str) -> PathBuf {
     let mut text = String::new();
