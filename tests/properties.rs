@@ -5,6 +5,7 @@ use chrono::{TimeZone, Utc};
 use newsmirror::post::{self, Post};
 use newsmirror::text::clean_line;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 fn any_text() -> impl Strategy<Value = String> {
     // Printable, control, YAML-significant and astral characters alike.
@@ -42,7 +43,13 @@ fn render(title: &str, author: &str, source: &str) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    // Failures are saved next to this file so a case CI found is replayed
+    // first on every later run.
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/properties.proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn front_matter_reads_back_exactly(title in any_text(), author in any_text(), source in any_text()) {
