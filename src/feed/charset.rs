@@ -14,31 +14,39 @@ use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 /// become U+FFFD rather than failing: one bad byte must not cost a feed.
 pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> (Cow<'a, str>, &'static Encoding) {
     let encoding = detect(bytes, http_charset);
-    let (text, _had_errors) = match Encoding::for_bom(bytes) {
-        Some((bom_enc, bom_len)) if bom_enc == encoding => encoding.decode_without_bom_handling(&bytes[bom_len..]),
-        _ => encoding.decode_without_bom_handling(bytes),
-    };
-    (text, encoding)
+    (decode_as(bytes, encoding), encoding)
 }
 
 /// Choose the encoding of `bytes` without decoding them.
 pub fn detect(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding {
+    declared(bytes, http_charset).unwrap_or_else(|| undeclared(bytes))
+}
+
+/// The encoding the bytes or the server declare (BOM, HTTP charset, UTF-16
+/// shape, XML prolog or `<meta>`), with lying declarations overruled; `None`
+/// when nothing declares one.
+pub fn declared(bytes: &[u8], http_charset: Option<&str>) -> Option<&'static Encoding> {
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
-        return enc;
+        return Some(enc);
     }
     if let Some(enc) = http_charset.and_then(|c| Encoding::for_label(c.trim().as_bytes())) {
-        return overrule_if_utf8(enc, bytes);
+        return Some(overrule_if_utf8(enc, bytes));
     }
     // UTF-16 without a BOM still starts with `<` next to a NUL byte.
     match bytes {
-        [b'<', 0, ..] => return UTF_16LE,
-        [0, b'<', ..] => return UTF_16BE,
+        [b'<', 0, ..] => return Some(UTF_16LE),
+        [0, b'<', ..] => return Some(UTF_16BE),
         _ => {}
     }
-    if let Some(enc) = declared_in_document(bytes) {
-        return overrule_if_utf8(enc, bytes);
+    declared_in_document(bytes).map(|enc| overrule_if_utf8(enc, bytes))
+}
+
+/// Decode with a known encoding, skipping its BOM.
+pub fn decode_as<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Cow<'a, str> {
+    match Encoding::for_bom(bytes) {
+        Some((bom_enc, bom_len)) if bom_enc == encoding => encoding.decode_without_bom_handling(&bytes[bom_len..]).0,
+        _ => encoding.decode_without_bom_handling(bytes).0,
     }
-    undeclared(bytes)
 }
 
 /// XML without a declaration means UTF-8, but feeds written in Latin-1 by
@@ -75,7 +83,7 @@ fn overrule_if_utf8(declared: &'static Encoding, bytes: &[u8]) -> &'static Encod
 /// The encoding named by an XML prolog, or by an HTML `<meta charset>` /
 /// `<meta http-equiv content="…charset=…">` near the start of the document.
 pub fn declared_in_document(bytes: &[u8]) -> Option<&'static Encoding> {
-    let head = &bytes[..bytes.len().min(2048)];
+    let head = &bytes[..bytes.len().min(4096)];
     let head = String::from_utf8_lossy(head).to_ascii_lowercase();
     if head.trim_start().starts_with("<?xml") {
         let prolog_end = head.find("?>")?;

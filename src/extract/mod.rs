@@ -1,0 +1,218 @@
+//! Full text and clean text: the article out of a page, and the furniture
+//! out of a feed's content.
+//!
+//! Both go through the same [`Rules`]: `remove` selectors are deleted first,
+//! then the first `content` selector that matches names the article. A page
+//! no rule's `content` matches goes to a Readability port (`dom_smoothie`,
+//! which scored best of the Rust options on Mozilla's own test pages, see
+//! `bench/extract-eval.sh`).
+
+mod builtin;
+mod decode;
+mod rules;
+
+use std::collections::HashSet;
+
+use dom_query::{Document, Matcher, NodeRef};
+use url::Url;
+
+pub use decode::decode_page;
+pub use rules::{RuleSet, Rules, Selector, normalise_domain};
+
+use crate::text;
+
+/// The article of a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub html: String,
+    /// Characters of visible text, for comparing with the feed's content.
+    pub text_chars: usize,
+    pub method: Method,
+}
+
+/// How the article was found, for `newsmirror extract` and the run report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Method {
+    /// A rule's `content` selector.
+    Selector(String),
+    Readability,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ExtractError {
+    #[error("no article found on the page")]
+    NoArticle,
+    #[error("readability: {0}")]
+    Readability(String),
+}
+
+/// Clean a feed item's HTML: the generic and the site's `remove` rules, and
+/// the site's `content` selector when it matches inside the feed's HTML
+/// (feeds built by scraping carry whole page columns). Content no rule
+/// touches comes back unchanged, without a parse.
+pub fn clean_fragment(html: &str, rules: Option<&Rules>) -> String {
+    let has_rules = rules.is_some_and(|r| !r.content.is_empty() || !r.remove.is_empty());
+    if !has_rules && !builtin::EVERYWHERE_HINTS.iter().any(|h| html.contains(h)) {
+        return html.to_string();
+    }
+    let doc = Document::fragment(html);
+    let changed = remove_all(&doc, rules);
+    if let Some(chosen) = rules.and_then(|r| select_content(&doc, &r.content)) {
+        return chosen.0;
+    }
+    if !changed {
+        return html.to_string();
+    }
+    doc.select("html").inner_html().to_string()
+}
+
+/// The article of a whole page. `url` (the page's final URL) resolves the
+/// page's relative links.
+pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Result<Article, ExtractError> {
+    let doc = Document::from(html);
+    remove_all(&doc, rules);
+    if let Some((html, selector)) = rules.and_then(|r| select_content(&doc, &r.content)) {
+        let text_chars = visible_chars(&html);
+        if text_chars > 0 {
+            return Ok(Article { html, text_chars, method: Method::Selector(selector) });
+        }
+    }
+    let mut readability = dom_smoothie::Readability::with_document(doc, url.map(Url::as_str), None)
+        .map_err(|e| ExtractError::Readability(e.to_string()))?;
+    let article = readability.parse().map_err(|e| match e {
+        dom_smoothie::ReadabilityError::GrabFailed => ExtractError::NoArticle,
+        e => ExtractError::Readability(e.to_string()),
+    })?;
+    let html = article.content.to_string();
+    let text_chars = visible_chars(&html);
+    if text_chars == 0 {
+        return Err(ExtractError::NoArticle);
+    }
+    Ok(Article { html, text_chars, method: Method::Readability })
+}
+
+/// Characters of visible text in `html`.
+pub fn visible_chars(html: &str) -> usize {
+    text::html_to_text(html).chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Whether feed content looks like a summary of a longer article: short
+/// (under 500 characters, a CJK character counting as two since it carries
+/// about as much as two letters do), or ending in an ellipsis or a "read
+/// more" link.
+pub fn is_summary(html: &str) -> bool {
+    let text = text::html_to_text(html);
+    let text = text.trim();
+    let weight: usize = text.chars().filter(|c| !c.is_whitespace()).map(|c| if is_wide(c) { 2 } else { 1 }).sum();
+    if weight < 500 {
+        return true;
+    }
+    let tail = text.trim_end_matches(|c: char| c.is_whitespace() || "»›→>".contains(c));
+    const ENDINGS: &[&str] = &[
+        "…",
+        "...",
+        "[…]",
+        "[...]",
+        "read more",
+        "continue reading",
+        "阅读全文",
+        "閱讀全文",
+        "查看全文",
+        "阅读更多",
+        "閱讀更多",
+    ];
+    let lower = tail.to_lowercase();
+    ENDINGS.iter().any(|e| lower.ends_with(e))
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
+}
+
+/// Remove the generic and the rules' `remove` selectors; whether anything went.
+fn remove_all(doc: &Document, rules: Option<&Rules>) -> bool {
+    let mut changed = false;
+    for m in everywhere() {
+        changed |= remove_matching(doc, m);
+    }
+    for s in rules.map(|r| r.remove.as_slice()).unwrap_or_default() {
+        changed |= remove_matching(doc, s.matcher());
+    }
+    changed
+}
+
+fn remove_matching(doc: &Document, m: &Matcher) -> bool {
+    let found = doc.select_matcher(m);
+    let any = found.exists();
+    found.remove();
+    any
+}
+
+fn everywhere() -> &'static [Matcher] {
+    static COMPILED: std::sync::OnceLock<Vec<Matcher>> = std::sync::OnceLock::new();
+    COMPILED.get_or_init(|| builtin::EVERYWHERE.iter().filter_map(|s| Matcher::new(s).ok()).collect())
+}
+
+/// The outer HTML of every element the first matching selector finds, in
+/// document order, leaving out matches nested inside another match.
+fn select_content(doc: &Document, content: &[Selector]) -> Option<(String, String)> {
+    for selector in content {
+        let found = doc.select_matcher(selector.matcher());
+        if !found.exists() {
+            continue;
+        }
+        let nodes: Vec<NodeRef> = found.nodes().to_vec();
+        let ids: HashSet<_> = nodes.iter().map(|n| n.id).collect();
+        let mut html = String::new();
+        for n in nodes.iter().filter(|n| !n.ancestors(None).iter().any(|a| ids.contains(&a.id))) {
+            html.push_str(&n.html());
+        }
+        if !html.trim().is_empty() {
+            return Some((html, selector.as_str().to_string()));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_or_truncated_content_is_a_summary() {
+        assert!(is_summary("<p>One sentence about the news.</p>"));
+        assert!(is_summary(&format!("<p>{}</p>", "中".repeat(240))));
+        assert!(!is_summary(&format!("<p>{}</p>", "中".repeat(260))));
+        assert!(!is_summary(&format!("<p>{}</p>", "word ".repeat(130))));
+        assert!(is_summary(&format!("<p>{} …</p>", "word ".repeat(130))));
+        assert!(is_summary(&format!("<p>{}</p><p><a href=x>Continue reading »</a></p>", "word ".repeat(130))));
+        assert!(is_summary(&format!("<p>{}……</p>", "中".repeat(400))));
+        assert!(is_summary(""));
+    }
+
+    #[test]
+    fn content_without_furniture_comes_back_byte_for_byte() {
+        let html = "<p class='x'>Tom &amp; Jerry&#8217;s</p>";
+        assert_eq!(clean_fragment(html, None), html);
+    }
+
+    #[test]
+    fn tracking_pixels_go_everywhere() {
+        let out = clean_fragment(
+            r#"<p>Text</p><img src="https://feeds.feedburner.com/~r/x/~4/abc" height="1" width="1"><img src="https://e.example/photo.jpg">"#,
+            None,
+        );
+        assert!(!out.contains("feedburner"), "{out}");
+        assert!(out.contains("photo.jpg") && out.contains("Text"), "{out}");
+    }
+
+    #[test]
+    fn remove_then_content_selector() {
+        let rules = Rules::new(&[".body"], &[".ad", "p:contains(\"Subscribe\")"]).unwrap();
+        let page = "<html><body><nav>Menu</nav><div class=body><p>Story.</p><div class=ad>Buy</div>\
+                    <p>Subscribe now</p></div></body></html>";
+        let a = extract_page(page, None, Some(&rules)).unwrap();
+        assert_eq!(a.html, "<div class=\"body\"><p>Story.</p></div>");
+        assert_eq!(a.method, Method::Selector(".body".into()));
+    }
+}
