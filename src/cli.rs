@@ -178,6 +178,9 @@ fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Opt
     let mut source = Source::with_defaults(name.unwrap_or_else(|| crate::text::clean_line(&feed.title)), url.clone());
     source.sanitize = !raw;
     source.timezone = zone;
+    // `parse` shows the feed as it is: cleaned by the rules, no page fetched.
+    source.full_text = crate::config::FullText::Off;
+    let rules = crate::extract::RuleSet::default();
     let run_time = chrono::Utc::now();
     let base = url::Url::parse(&body.final_url).ok();
     let keys = pipeline::prepare::keys_for(&source, &feed, base.as_ref());
@@ -186,7 +189,9 @@ fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Opt
         .iter()
         .zip(keys)
         .map(|(item, (link, keys))| {
-            let p = pipeline::prepare::prepare(item, link.as_ref(), keys, &source, run_time);
+            let draft = pipeline::content::draft(item, link.as_ref(), &source, &rules);
+            let content = pipeline::content::finish(draft, &source);
+            let p = pipeline::prepare::prepare(item, link.as_ref(), keys, &source, run_time, content);
             serde_json::json!({
                 "id": item.guid,
                 "title": p.post.title,
@@ -241,6 +246,7 @@ fn read_input(input: &str) -> Result<(String, crate::fetch::Body), String> {
         proxy: None,
         timeout: crate::config::DEFAULT_TIMEOUT,
         validators: &validators,
+        max_body: None,
     };
     match runtime.block_on(fetcher.fetch(&req)).map_err(|e| e.to_string())? {
         Fetched::Body(b) => Ok((url, b)),

@@ -5,10 +5,17 @@ use std::time::Duration;
 use crate::pipeline::{Outcome, RunReport, SourceReport};
 
 /// The line for one source, e.g. `  new  BBC: 3 new posts (50 items)`.
+/// Notes (a page that could not be fetched, an image kept as a link)
+/// follow on their own lines.
 pub fn source_line(r: &SourceReport) -> String {
     match &r.outcome {
-        Outcome::Fetched { items, written } if !written.is_empty() => {
-            format!("  new   {}: {} new post{} ({items} items)", r.name, written.len(), plural(written.len()))
+        Outcome::Fetched { items, written, notes } if !written.is_empty() => {
+            let mut line =
+                format!("  new   {}: {} new post{} ({items} items)", r.name, written.len(), plural(written.len()));
+            for n in notes {
+                line.push_str(&format!("\n        note: {n}"));
+            }
+            line
         }
         Outcome::Fetched { items, .. } => format!("  same  {}: unchanged, no new items ({items} items)", r.name),
         Outcome::NotModified => format!("  304   {}: not modified since the last run", r.name),

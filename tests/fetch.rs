@@ -158,6 +158,7 @@ fn an_unresolvable_host_fails_without_asking_dns() {
             Source::with_defaults("Known".into(), format!("http://feeds.example:{}/f.xml", server.port)),
             Source::with_defaults("Unknown".into(), "http://no-such-host.invalid/f.xml".into()),
         ],
+        rules: Default::default(),
     };
     let opts =
         RunOptions { site: site.path().to_path_buf(), lock_wait: Duration::from_secs(5), run_time: chrono::Utc::now() };

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use crate::extract::{RuleSet, Rules};
+
 /// Settings that apply to the whole run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSettings {
@@ -22,6 +24,10 @@ pub struct RunSettings {
     pub connect_timeout: Duration,
     /// Wall-clock bound on one source's fetch, retries and waits included.
     pub source_deadline: Duration,
+    /// Largest image `images = "mirror"` downloads.
+    pub image_max_bytes: u64,
+    /// Bytes of images one run downloads at most, over all sources.
+    pub images_max_bytes_per_run: u64,
 }
 
 impl Default for RunSettings {
@@ -34,6 +40,8 @@ impl Default for RunSettings {
             retries: 2,
             connect_timeout: Duration::from_secs(10),
             source_deadline: Duration::from_secs(90),
+            image_max_bytes: 10 * 1024 * 1024,
+            images_max_bytes_per_run: 500 * 1024 * 1024,
         }
     }
 }
@@ -56,6 +64,28 @@ pub struct Source {
     pub timeout: Duration,
     /// Zone for dates without an offset, or with `CST`.
     pub timezone: Option<Tz>,
+    /// When to fetch the article page for the full text.
+    pub full_text: FullText,
+    /// This source's own cleanup rules, replacing the rules for its domain.
+    pub rules: Option<Rules>,
+    pub images: Images,
+}
+
+/// `full_text`: always fetch the article page, never, or when the feed's
+/// content looks like a summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FullText {
+    Off,
+    On,
+    Auto,
+}
+
+/// `images`: keep links to the original images (made absolute, tracking
+/// pixels dropped), or mirror them into the site's `assets/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Images {
+    Link,
+    Mirror,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +93,8 @@ pub struct Config {
     pub path: PathBuf,
     pub settings: RunSettings,
     pub sources: Vec<Source>,
+    /// Cleanup rules by domain: `[[rules]]` tables, then the built-in ones.
+    pub rules: RuleSet,
 }
 
 pub const DEFAULT_USER_AGENT: &str = concat!("newsmirror/", env!("CARGO_PKG_VERSION"), " (feed mirror)");
@@ -95,12 +127,17 @@ impl Config {
         let text =
             std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
         let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let (settings, sources) = if is_json {
-            (RunSettings::default(), parse_subs_json(&text, path)?)
-        } else {
-            toml_file::parse(&text, path)?
-        };
-        Ok(Config { path: path.to_path_buf(), settings, sources })
+        if is_json {
+            let sources = parse_subs_json(&text, path)?;
+            return Ok(Config {
+                path: path.to_path_buf(),
+                settings: RunSettings::default(),
+                sources,
+                rules: RuleSet::default(),
+            });
+        }
+        let (settings, sources, rules) = toml_file::parse(&text, path)?;
+        Ok(Config { path: path.to_path_buf(), settings, sources, rules })
     }
 }
 
@@ -136,7 +173,16 @@ impl Source {
             proxy: None,
             timeout: DEFAULT_TIMEOUT,
             timezone: None,
+            full_text: FullText::Auto,
+            rules: None,
+            images: Images::Link,
         }
+    }
+
+    /// Whether the feed's HTML is written exactly (`sanitize = false`): no
+    /// cleanup, no full text, no image mirroring either.
+    pub fn is_raw(&self) -> bool {
+        !self.sanitize
     }
 }
 

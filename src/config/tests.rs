@@ -3,7 +3,7 @@ use std::path::Path;
 use super::*;
 
 fn parse(text: &str) -> Result<(RunSettings, Vec<Source>), ConfigError> {
-    toml_file::parse(text, Path::new("newsmirror.toml"))
+    toml_file::parse(text, Path::new("newsmirror.toml")).map(|(settings, sources, _)| (settings, sources))
 }
 
 fn err(text: &str) -> String {
@@ -83,4 +83,54 @@ fn subs_json_is_taken_as_is() {
     assert!(sources[0].sanitize);
     let e = parse_subs_json("[{\"site\": \"a\"}]", Path::new("subs.json")).unwrap_err().to_string();
     assert!(e.contains("subs.json:1") && e.contains("url"), "{e}");
+}
+
+#[test]
+fn full_text_rules_and_images() {
+    let text = r#"
+[defaults]
+full_text = false
+images = "mirror"
+image_max_size = "2MiB"
+
+[[rules]]
+domain = "https://www.example.org/"
+content = "div.story"
+remove = [".ad", "p:contains(\"Subscribe\")"]
+
+[[source]]
+name = "A"
+url = "https://a.example/feed"
+full_text = "auto"
+remove = ".share"
+
+[[source]]
+name = "B"
+url = "https://b.example/feed"
+full_text = true
+images = "link"
+"#;
+    let (settings, sources, rules) = toml_file::parse(text, Path::new("newsmirror.toml")).unwrap();
+    assert_eq!(settings.image_max_bytes, 2 * 1024 * 1024);
+    assert_eq!((sources[0].full_text, sources[0].images), (FullText::Auto, Images::Mirror));
+    assert_eq!((sources[1].full_text, sources[1].images), (FullText::On, Images::Link));
+    let own = sources[0].rules.as_ref().unwrap();
+    assert!(own.content.is_empty());
+    assert_eq!(own.remove[0].as_str(), ".share");
+    assert!(sources[1].rules.is_none());
+    let site = rules.for_link(&url::Url::parse("https://news.example.org/x").unwrap()).unwrap();
+    assert_eq!(site.content[0].as_str(), "div.story");
+    assert_eq!(site.remove.len(), 2);
+}
+
+#[test]
+fn bad_rules_and_modes_name_the_key_source_and_line() {
+    let e = err("[[source]]\nname = \"A\"\nurl = \"https://a.example/\"\nremove = [\"div[[\"]\n");
+    assert!(e.starts_with("newsmirror.toml:4: source \"A\": remove: invalid CSS selector \"div[[\""), "{e}");
+    let e = err("[[source]]\nname = \"A\"\nurl = \"https://a.example/\"\nfull_text = \"sometimes\"\n");
+    assert!(e.contains("newsmirror.toml:4: source \"A\": full_text: expected true, false or \"auto\""), "{e}");
+    let e = err("[[rules]]\ndomain = \"x.example\"\n");
+    assert!(e.contains("newsmirror.toml:2: rules for \"x.example\": give `content`, `remove` or both"), "{e}");
+    let e = err("[defaults]\nimages = \"copy\"\n");
+    assert!(e.contains("images: expected \"link\" or \"mirror\""), "{e}");
 }

@@ -10,7 +10,11 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{ConfigError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, RunSettings, Source, check_unique_names, check_url};
+use super::{
+    ConfigError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images, RunSettings, Source, check_unique_names,
+    check_url,
+};
+use crate::extract::{RuleSet, Rules, normalise_domain};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +23,42 @@ struct RawFile {
     defaults: RawDefaults,
     #[serde(default)]
     source: Vec<RawSource>,
+    #[serde(default)]
+    rules: Vec<RawRules>,
+}
+
+/// `[[rules]]`: cleanup rules for one site, by its domain.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    domain: Spanned<String>,
+    content: Option<Spanned<OneOrMany>>,
+    remove: Option<Spanned<OneOrMany>>,
+}
+
+/// `"selector"` or `["selector", …]`.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn list(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// `true`, `false` or `"auto"`.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum FullTextValue {
+    Bool(bool),
+    Text(String),
 }
 
 #[derive(Deserialize, Default)]
@@ -37,6 +77,10 @@ struct RawDefaults {
     retries: Option<u32>,
     connect_timeout: Option<Spanned<DurationValue>>,
     source_deadline: Option<Spanned<DurationValue>>,
+    full_text: Option<Spanned<FullTextValue>>,
+    images: Option<Spanned<String>>,
+    image_max_size: Option<Spanned<SizeValue>>,
+    images_max_per_run: Option<Spanned<SizeValue>>,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +96,10 @@ struct RawSource {
     proxy: Option<Spanned<String>>,
     timeout: Option<Spanned<DurationValue>>,
     timezone: Option<Spanned<String>>,
+    full_text: Option<Spanned<FullTextValue>>,
+    content: Option<Spanned<OneOrMany>>,
+    remove: Option<Spanned<OneOrMany>>,
+    images: Option<Spanned<String>>,
 }
 
 /// `30` (seconds) or `"30s"`, `"2m"`, `"1h 30m"`.
@@ -99,7 +147,7 @@ impl Ctx<'_> {
     }
 }
 
-pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>), ConfigError> {
+pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>, RuleSet), ConfigError> {
     let ctx = Ctx { text, path };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
@@ -115,7 +163,13 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
         settings.per_host = positive(&ctx, n, "per_host")?;
     }
     if let Some(v) = &d.max_body {
-        settings.max_body = size(&ctx, v)?;
+        settings.max_body = size(&ctx, v, "max_body")?;
+    }
+    if let Some(v) = &d.image_max_size {
+        settings.image_max_bytes = size(&ctx, v, "image_max_size")?;
+    }
+    if let Some(v) = &d.images_max_per_run {
+        settings.images_max_bytes_per_run = size(&ctx, v, "images_max_per_run")?;
     }
     if let Some(n) = d.max_redirects {
         settings.max_redirects = n;
@@ -135,6 +189,21 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
     };
     let default_zone = d.timezone.as_ref().map(|z| zone(&ctx, z, None)).transpose()?;
     let default_proxy = d.proxy.as_ref().map(|p| proxy(&ctx, p, None)).transpose()?;
+    let default_full_text =
+        d.full_text.as_ref().map(|v| full_text(&ctx, v, None)).transpose()?.unwrap_or(FullText::Auto);
+    let default_images = d.images.as_ref().map(|v| images(&ctx, v, None)).transpose()?.unwrap_or(Images::Link);
+    let mut domain_rules = Vec::new();
+    for r in &raw.rules {
+        let domain = normalise_domain(r.domain.get_ref());
+        if domain.is_empty() {
+            return Err(ctx.err(r.domain.span(), None, "rules: domain must not be empty"));
+        }
+        let site = format!("rules for {domain:?}: ");
+        let Some(rules) = rules(&ctx, r.content.as_ref(), r.remove.as_ref(), &site)? else {
+            return Err(ctx.err(r.domain.span(), None, format!("{site}give `content`, `remove` or both")));
+        };
+        domain_rules.push((domain, rules));
+    }
 
     let mut sources = Vec::with_capacity(raw.source.len());
     for s in raw.source {
@@ -144,6 +213,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
         }
         let named = Some(name.as_str());
         check_url(s.url.get_ref()).map_err(|why| ctx.err(s.url.span(), named, format!("url: {why}")))?;
+        let own_rules = rules(&ctx, s.content.as_ref(), s.remove.as_ref(), &format!("source \"{name}\": "))?;
         let mut tags = d.tags.clone().unwrap_or_default();
         tags.extend(s.tags.unwrap_or_default());
         sources.push(Source {
@@ -165,11 +235,71 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
                 Some(z) => Some(zone(&ctx, z, named)?),
                 None => default_zone,
             },
+            full_text: match &s.full_text {
+                Some(v) => full_text(&ctx, v, named)?,
+                None => default_full_text,
+            },
+            images: match &s.images {
+                Some(v) => images(&ctx, v, named)?,
+                None => default_images,
+            },
+            rules: own_rules,
             name,
         });
     }
     check_unique_names(&sources).map_err(|why| ConfigError::Invalid(format!("{}: {why}", path.display())))?;
-    Ok((settings, sources))
+    Ok((settings, sources, RuleSet::new(domain_rules)))
+}
+
+/// Compile `content`/`remove` selectors; `None` when neither is given.
+fn rules(
+    ctx: &Ctx,
+    content: Option<&Spanned<OneOrMany>>,
+    remove: Option<&Spanned<OneOrMany>>,
+    within: &str,
+) -> Result<Option<Rules>, ConfigError> {
+    if content.is_none() && remove.is_none() {
+        return Ok(None);
+    }
+    let mut out = Rules::default();
+    for (key, value) in [("content", content), ("remove", remove)] {
+        let Some(v) = value else { continue };
+        let list = v.get_ref().list();
+        let compiled = Rules::new(&list, &[] as &[String])
+            .map_err(|why| {
+                ConfigError::Invalid(format!(
+                    "{}:{}: {within}{key}: {why}",
+                    ctx.path.display(),
+                    ctx.line(v.span().start)
+                ))
+            })?
+            .content;
+        if key == "content" {
+            out.content = compiled;
+        } else {
+            out.remove = compiled;
+        }
+    }
+    Ok(Some(out))
+}
+
+fn full_text(ctx: &Ctx, v: &Spanned<FullTextValue>, source: Option<&str>) -> Result<FullText, ConfigError> {
+    match v.get_ref() {
+        FullTextValue::Bool(true) => Ok(FullText::On),
+        FullTextValue::Bool(false) => Ok(FullText::Off),
+        FullTextValue::Text(t) if t.trim().eq_ignore_ascii_case("auto") => Ok(FullText::Auto),
+        FullTextValue::Text(t) => {
+            Err(ctx.err(v.span(), source, format!("full_text: expected true, false or \"auto\", found {t:?}")))
+        }
+    }
+}
+
+fn images(ctx: &Ctx, v: &Spanned<String>, source: Option<&str>) -> Result<Images, ConfigError> {
+    match v.get_ref().trim().to_ascii_lowercase().as_str() {
+        "link" => Ok(Images::Link),
+        "mirror" => Ok(Images::Mirror),
+        other => Err(ctx.err(v.span(), source, format!("images: expected \"link\" or \"mirror\", found {other:?}"))),
+    }
 }
 
 fn positive(ctx: &Ctx, v: &Spanned<usize>, key: &str) -> Result<usize, ConfigError> {
@@ -191,12 +321,11 @@ fn duration(ctx: &Ctx, v: &Spanned<DurationValue>, source: Option<&str>, key: &s
     Ok(d)
 }
 
-fn size(ctx: &Ctx, v: &Spanned<SizeValue>) -> Result<u64, ConfigError> {
+fn size(ctx: &Ctx, v: &Spanned<SizeValue>, key: &str) -> Result<u64, ConfigError> {
     match v.get_ref() {
         SizeValue::Bytes(n) => Ok(*n),
-        SizeValue::Text(t) => parse_size(t).ok_or_else(|| {
-            ctx.err(v.span(), None, format!("max_body: cannot read {t:?} as a size (use e.g. \"20MiB\")"))
-        }),
+        SizeValue::Text(t) => parse_size(t)
+            .ok_or_else(|| ctx.err(v.span(), None, format!("{key}: cannot read {t:?} as a size (use e.g. \"20MiB\")"))),
     }
 }
 

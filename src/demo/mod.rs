@@ -71,7 +71,12 @@ pub fn run(dir: &Path) -> u8 {
             source
         })
         .collect();
-    let config = Config { path: "(built-in samples)".into(), settings: RunSettings::default(), sources };
+    let config = Config {
+        path: "(built-in samples)".into(),
+        settings: RunSettings::default(),
+        sources,
+        rules: Default::default(),
+    };
     let code = crate::cli::run_config(&config, dir, Duration::from_secs(10), Fetcher::new(config.settings.clone()));
     let posts = dir.join("_posts");
     if let Ok(entries) = std::fs::read_dir(&posts) {

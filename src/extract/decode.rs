@@ -26,7 +26,8 @@ fn guess(bytes: &[u8]) -> &'static Encoding {
 mod tests {
     use super::*;
 
-    const TEXT: &str = "<html><body><p>北約秘書長訪日，強調支援烏克蘭的重要性。中央社東京綜合外電報導。</p></body></html>";
+    const TEXT: &str =
+        "<html><body><p>北約秘書長訪日，強調支援烏克蘭的重要性。中央社東京綜合外電報導。</p></body></html>";
 
     #[test]
     fn undeclared_big5_and_gbk_are_detected() {

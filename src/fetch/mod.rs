@@ -32,6 +32,8 @@ pub struct Request<'a> {
     pub proxy: Option<&'a str>,
     pub timeout: Duration,
     pub validators: &'a Validators,
+    /// A smaller body cap than the run's `max_body` (images).
+    pub max_body: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -257,7 +259,8 @@ impl Fetcher {
         let content_type = header(CONTENT_TYPE);
         let validators = Validators { etag: header(ETAG), last_modified: header(LAST_MODIFIED) };
         let final_url = response.url().to_string();
-        let bytes = self.read_capped(response, req.timeout).await?;
+        let limit = req.max_body.map_or(self.settings.max_body, |m| m.min(self.settings.max_body));
+        let bytes = read_capped(response, req.timeout, limit).await?;
         Ok(Fetched::Body(Body {
             charset: content_type.as_deref().and_then(charset_of),
             content_type,
@@ -265,27 +268,6 @@ impl Fetcher {
             validators,
             final_url,
         }))
-    }
-
-    async fn read_capped(&self, mut response: reqwest::Response, timeout: Duration) -> Result<Vec<u8>, retry::Failed> {
-        let limit = self.settings.max_body;
-        if response.content_length().is_some_and(|n| n > limit) {
-            return Err(FetchError::TooLarge { limit }.into());
-        }
-        let mut bytes = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() as u64 + chunk.len() as u64 > limit {
-                        return Err(FetchError::TooLarge { limit }.into());
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Ok(bytes),
-                Err(e) if e.is_timeout() => return Err(FetchError::Timeout(timeout).into()),
-                Err(e) => return Err(FetchError::Body(retry::root_cause(&e)).into()),
-            }
-        }
     }
 
     async fn read_file(&self, url: &Url) -> Result<Fetched, FetchError> {
@@ -304,6 +286,26 @@ impl Fetcher {
             validators: Validators::default(),
             final_url: url.to_string(),
         }))
+    }
+}
+
+async fn read_capped(mut response: reqwest::Response, timeout: Duration, limit: u64) -> Result<Vec<u8>, retry::Failed> {
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(FetchError::TooLarge { limit }.into());
+    }
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() as u64 + chunk.len() as u64 > limit {
+                    return Err(FetchError::TooLarge { limit }.into());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(bytes),
+            Err(e) if e.is_timeout() => return Err(FetchError::Timeout(timeout).into()),
+            Err(e) => return Err(FetchError::Body(retry::root_cause(&e)).into()),
+        }
     }
 }
 

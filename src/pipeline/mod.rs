@@ -2,6 +2,7 @@
 //! into posts on worker threads, and the posts written in config order (so
 //! name collisions resolve the same way on every run).
 
+pub mod content;
 pub mod prepare;
 
 use std::path::PathBuf;
@@ -13,18 +14,22 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use url::Url;
 
-use crate::config::{Config, Source};
-use crate::feed::{self, ParseOptions};
-use crate::fetch::{Fetched, Fetcher, Request, Validators};
-use crate::store::{KeyReader, NewPost, Store, StoreError};
+use crate::config::{Config, Images, Source};
+use crate::extract::RuleSet;
+use crate::feed::{self, Item, ParseOptions};
+use crate::fetch::{Body, Fetched, Fetcher, Request, Validators};
+use crate::images::{self, ImageMirror};
+use crate::store::{KeyReader, Keys, NewPost, Store, StoreError};
 
 /// How one source fared.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// Fetched and parsed; `written` are the new posts.
+    /// Fetched and parsed; `written` are the new posts. `notes` say where
+    /// a post kept the feed's content or an image its original link.
     Fetched {
         items: usize,
         written: Vec<PathBuf>,
+        notes: Vec<String>,
     },
     /// 304 Not Modified.
     NotModified,
@@ -69,7 +74,7 @@ pub struct RunOptions {
 /// What a worker hands back to the writer for one source.
 enum Fetch {
     NotModified,
-    Ready { items: usize, posts: Vec<NewPost>, validators: Validators, checked: bool },
+    Ready { items: usize, posts: Vec<NewPost>, validators: Validators, checked: bool, notes: Vec<String> },
     Failed(String),
 }
 
@@ -86,7 +91,14 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|source| StoreError::Io { path: opts.site.clone(), source })?;
-    let fetcher = Arc::new(fetcher);
+    let settings = fetcher.settings().clone();
+    let ctx = Arc::new(RunContext {
+        images: ImageMirror::new(&opts.site, settings.image_max_bytes, settings.images_max_bytes_per_run),
+        fetcher,
+        rules: config.rules.clone(),
+        site: opts.site.clone(),
+        run_time: opts.run_time,
+    });
     let mut jobs = Vec::new();
     let mut report = RunReport::default();
     for source in config.sources.iter().filter(|s| s.enabled) {
@@ -95,19 +107,16 @@ pub fn run(
     }
     // Results are taken in config order; the window lets later sources run
     // ahead of a slow one while bounding what waits in memory.
-    let window = fetcher.settings().concurrency * 4;
-    let site = opts.site.clone();
-    let run_time = opts.run_time;
+    let window = settings.concurrency * 4;
     let stop = Arc::new(AtomicBool::new(false));
     store.stop_on(stop.clone());
     runtime.block_on(async {
         let stop_requested = stop_signal(stop.clone());
         tokio::pin!(stop_requested);
         let mut results = futures::stream::iter(jobs.into_iter().map(|(source, validators)| {
-            let fetcher = fetcher.clone();
-            let site = site.clone();
+            let ctx = ctx.clone();
             async move {
-                let outcome = fetch_and_prepare(&fetcher, &source, validators, site, run_time).await;
+                let outcome = fetch_and_prepare(&ctx, &source, validators).await;
                 (source, outcome)
             }
         }))
@@ -139,49 +148,135 @@ pub fn run(
     Ok(report)
 }
 
-async fn fetch_and_prepare(
-    fetcher: &Fetcher,
-    source: &Source,
-    validators: Validators,
+/// What every source of a run shares.
+struct RunContext {
+    fetcher: Fetcher,
+    rules: RuleSet,
+    images: ImageMirror,
     site: PathBuf,
     run_time: DateTime<Utc>,
-) -> Fetch {
-    let req = Request {
-        url: &source.url,
+}
+
+/// A new item between parsing and rendering.
+struct Pending {
+    item: Item,
+    link: Option<Url>,
+    keys: Keys,
+    draft: content::Draft,
+}
+
+fn request<'a>(source: &'a Source, url: &'a str, validators: &'a Validators) -> Request<'a> {
+    Request {
+        url,
         user_agent: &source.user_agent,
         proxy: source.proxy.as_deref(),
         timeout: source.timeout,
-        validators: &validators,
-    };
-    let body = match fetcher.fetch(&req).await {
+        validators,
+        max_body: None,
+    }
+}
+
+/// Fetch and parse the feed, then for each new item: clean its content,
+/// fetch its page when the full text is wanted, sanitise, mirror images,
+/// render. CPU work runs on blocking threads, network work here.
+async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: Validators) -> Fetch {
+    let body = match ctx.fetcher.fetch(&request(source, &source.url, &validators)).await {
         Ok(Fetched::NotModified) => return Fetch::NotModified,
         Ok(Fetched::Body(b)) => b,
         Err(e) => return Fetch::Failed(e.to_string()),
     };
-    let source = source.clone();
-    let work = tokio::task::spawn_blocking(move || {
-        let opts = ParseOptions { http_charset: body.charset.as_deref(), timezone: source.timezone };
-        let feed = feed::parse(&body.bytes, &opts).map_err(|e| e.to_string())?;
-        let base = Url::parse(&body.final_url).ok();
-        let known = KeyReader::open(&site).ok();
-        let mut posts = Vec::new();
-        for (item, (link, keys)) in feed.items.iter().zip(prepare::keys_for(&source, &feed, base.as_ref())) {
-            if known.as_ref().is_some_and(|k| k.is_known(&keys)) {
-                continue;
-            }
-            posts.push(prepare::prepare(item, link.as_ref(), keys, &source, run_time).into_new_post());
+    let feed_validators = body.validators.clone();
+    let (items, pending, checked) = {
+        let (ctx, source) = (ctx.clone(), source.clone());
+        match blocking(move || new_items(&ctx, &source, body)).await {
+            Ok(x) => x,
+            Err(e) => return Fetch::Failed(e),
         }
-        Ok::<_, String>(Fetch::Ready {
-            items: feed.items.len(),
-            posts,
-            validators: body.validators,
-            checked: known.is_some(),
+    };
+    let pages = fetch_pages(ctx, source, &pending).await;
+    let mut notes = Vec::new();
+    let finished = {
+        let (ctx, source) = (ctx.clone(), source.clone());
+        let work = move || {
+            let mut notes = Vec::new();
+            let mut out = Vec::with_capacity(pending.len());
+            for (mut p, page) in pending.into_iter().zip(pages) {
+                if let Some(page) = page {
+                    let (draft, note) = content::with_page(p.draft, page, &source, &ctx.rules);
+                    p.draft = draft;
+                    notes.extend(note);
+                }
+                let html = content::finish(p.draft.clone(), &source);
+                out.push((p, html));
+            }
+            Ok((out, notes))
+        };
+        match blocking(work).await {
+            Ok((out, n)) => {
+                notes.extend(n);
+                out
+            }
+            Err(e) => return Fetch::Failed(e),
+        }
+    };
+    let mut posts = Vec::with_capacity(finished.len());
+    for (p, mut html) in finished {
+        if source.images == Images::Mirror && !source.is_raw() {
+            let client = images::Client {
+                user_agent: &source.user_agent,
+                proxy: source.proxy.as_deref(),
+                timeout: source.timeout,
+            };
+            let (rewritten, image_notes) = ctx.images.mirror(&ctx.fetcher, &client, &html).await;
+            html = rewritten;
+            notes.extend(image_notes);
+        }
+        posts.push(prepare::prepare(&p.item, p.link.as_ref(), p.keys, source, ctx.run_time, html).into_new_post());
+    }
+    Fetch::Ready { items, posts, validators: feed_validators, checked, notes }
+}
+
+/// Parse the feed and keep the items not yet written, each with its draft.
+fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<(usize, Vec<Pending>, bool), String> {
+    let opts = ParseOptions { http_charset: body.charset.as_deref(), timezone: source.timezone };
+    let feed = feed::parse(&body.bytes, &opts).map_err(|e| e.to_string())?;
+    let base = Url::parse(&body.final_url).ok();
+    let known = KeyReader::open(&ctx.site).ok();
+    let keys = prepare::keys_for(source, &feed, base.as_ref());
+    let count = feed.items.len();
+    let mut pending = Vec::new();
+    for (item, (link, keys)) in feed.items.into_iter().zip(keys) {
+        if known.as_ref().is_some_and(|k| k.is_known(&keys)) {
+            continue;
+        }
+        let draft = content::draft(&item, link.as_ref(), source, &ctx.rules);
+        pending.push(Pending { item, link, keys, draft });
+    }
+    Ok((count, pending, known.is_some()))
+}
+
+/// The article pages the drafts want, in order (`None` where none is wanted).
+/// The fetcher's per-host limit keeps this polite to the site.
+async fn fetch_pages(ctx: &RunContext, source: &Source, pending: &[Pending]) -> Vec<Option<Result<Body, String>>> {
+    let per_source = ctx.fetcher.settings().per_host.max(1);
+    futures::stream::iter(pending.iter().map(|p| async move {
+        let url = p.draft.page.as_ref()?;
+        let validators = Validators::default();
+        Some(match ctx.fetcher.fetch(&request(source, url.as_str(), &validators)).await {
+            Ok(Fetched::Body(b)) => Ok(b),
+            Ok(Fetched::NotModified) => Err("unexpected 304".to_string()),
+            Err(e) => Err(e.to_string()),
         })
-    });
-    match work.await {
-        Ok(Ok(f)) => f,
-        Ok(Err(e)) => Fetch::Failed(e),
-        Err(e) => Fetch::Failed(format!("internal error while parsing: {e}")),
+    }))
+    .buffered(per_source)
+    .collect()
+    .await
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => Err(format!("internal error while preparing posts: {e}")),
     }
 }
 
@@ -189,10 +284,12 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
     let (outcome, validators) = match fetched {
         Fetch::NotModified => (Outcome::NotModified, None),
         Fetch::Failed(e) => (Outcome::Failed(e), None),
-        Fetch::Ready { items, posts, validators, checked } => match store.write_posts(&source.name, &posts, checked) {
-            Ok(written) => (Outcome::Fetched { items, written }, Some(validators)),
-            Err(e) => (Outcome::Failed(e.to_string()), None),
-        },
+        Fetch::Ready { items, posts, validators, checked, notes } => {
+            match store.write_posts(&source.name, &posts, checked) {
+                Ok(written) => (Outcome::Fetched { items, written, notes }, Some(validators)),
+                Err(e) => (Outcome::Failed(e.to_string()), None),
+            }
+        }
     };
     let recorded = match &outcome {
         Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e),

@@ -6,11 +6,9 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::config::Source;
-use crate::feed::{BodyKind, Feed, Item};
+use crate::feed::{Feed, Item};
 use crate::post::{self, Post};
-use crate::sanitize;
 use crate::store::{Keys, NewPost, identity};
-use crate::text;
 
 /// One item on its way to becoming a post.
 pub struct Prepared {
@@ -43,9 +41,15 @@ pub fn keys_for(source: &Source, feed: &Feed, base: Option<&Url>) -> Vec<(Option
         .collect()
 }
 
-/// Build the post for one item.
-pub fn prepare(item: &Item, link: Option<&Url>, keys: Keys, source: &Source, run_time: DateTime<Utc>) -> Prepared {
-    let content = content_html(item, link, source.sanitize);
+/// Build the post for one item around its final `content` (see [`super::content`]).
+pub fn prepare(
+    item: &Item,
+    link: Option<&Url>,
+    keys: Keys,
+    source: &Source,
+    run_time: DateTime<Utc>,
+    content: String,
+) -> Prepared {
     let link_text = link.map(Url::as_str).unwrap_or_default();
     let post = Post::new(
         post::Fields {
@@ -64,18 +68,6 @@ pub fn prepare(item: &Item, link: Option<&Url>, keys: Keys, source: &Source, run
     );
     let file_name = post::file_name(post.date, &post.title, || keys.short_hash());
     Prepared { keys, post, file_name }
-}
-
-/// The item body as it will be written: raw, or sanitised against its link.
-fn content_html(item: &Item, link: Option<&Url>, sanitize: bool) -> String {
-    if !sanitize {
-        return item.body.clone();
-    }
-    let html = match item.body_kind {
-        BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
-        BodyKind::Text => std::borrow::Cow::Owned(text::text_to_html(&item.body)),
-    };
-    sanitize::sanitize(&html, link)
 }
 
 impl Prepared {

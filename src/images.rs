@@ -1,0 +1,202 @@
+//! `images = "mirror"`: copies of a post's images in the site's `assets/`,
+//! so the archive stays readable where image hosts are blocked.
+//!
+//! Files are named by content hash (`assets/<sha256 prefix>.<ext>`), so the
+//! same picture in many posts is stored once, a rerun rewrites nothing, and
+//! a killed run leaves at worst an unused file (each is written to a
+//! temporary name and renamed into place). Only raster formats recognised by
+//! their magic bytes are kept: an SVG can carry script, and a "JPEG" that is
+//! an HTML error page is not an image. Any failure leaves the original link.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::fetch::{Fetched, Fetcher, Request, Validators};
+
+/// Where a mirrored image is linked from in a post: the site root.
+pub const ASSETS_URL: &str = "/assets/";
+
+/// One run's image mirror, shared by all its sources.
+pub struct ImageMirror {
+    dir: PathBuf,
+    max_image: u64,
+    budget: u64,
+    spent: AtomicU64,
+    /// Image URL → asset file name (or the reason it failed), so an image
+    /// in many posts of one run is fetched once.
+    done: Mutex<HashMap<String, Result<String, String>>>,
+}
+
+/// How to reach the image hosts: the source's own client settings.
+pub struct Client<'a> {
+    pub user_agent: &'a str,
+    pub proxy: Option<&'a str>,
+    pub timeout: Duration,
+}
+
+impl ImageMirror {
+    pub fn new(site: &Path, max_image: u64, budget: u64) -> ImageMirror {
+        ImageMirror {
+            dir: site.join("assets"),
+            max_image,
+            budget,
+            spent: AtomicU64::new(0),
+            done: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `html` with every image it could mirror pointing at the copy, and a
+    /// note per image it could not.
+    pub async fn mirror(&self, fetcher: &Fetcher, client: &Client<'_>, html: &str) -> (String, Vec<String>) {
+        let mut map = HashMap::new();
+        let mut notes = Vec::new();
+        for src in image_sources(html) {
+            let known = self.lock().get(&src).cloned();
+            let result = match known {
+                Some(r) => r,
+                None => {
+                    let r = self.fetch_one(fetcher, client, &src).await;
+                    self.lock().insert(src.clone(), r.clone());
+                    if let Err(e) = &r {
+                        notes.push(format!("image {src}: {e}; kept the original link"));
+                    }
+                    r
+                }
+            };
+            if let Ok(name) = result {
+                map.insert(src, format!("{ASSETS_URL}{name}"));
+            }
+        }
+        if map.is_empty() {
+            return (html.to_string(), notes);
+        }
+        (rewrite(html, &map), notes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Result<String, String>>> {
+        self.done.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn fetch_one(&self, fetcher: &Fetcher, client: &Client<'_>, src: &str) -> Result<String, String> {
+        if self.spent.load(Ordering::SeqCst) >= self.budget {
+            return Err(format!("this run's image budget ({} bytes, images_max_per_run) is spent", self.budget));
+        }
+        let req = Request {
+            url: src,
+            user_agent: client.user_agent,
+            proxy: client.proxy,
+            timeout: client.timeout,
+            validators: &Validators::default(),
+            max_body: Some(self.max_image),
+        };
+        let bytes = match fetcher.fetch(&req).await.map_err(|e| e.to_string())? {
+            Fetched::Body(b) => b.bytes,
+            Fetched::NotModified => return Err("unexpected 304".into()),
+        };
+        let ext = sniff(&bytes).ok_or("not a JPEG, PNG, GIF, WebP or AVIF image")?;
+        let spent = self.spent.fetch_add(bytes.len() as u64, Ordering::SeqCst) + bytes.len() as u64;
+        if spent > self.budget {
+            return Err(format!("this run's image budget ({} bytes, images_max_per_run) is spent", self.budget));
+        }
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || store(&dir, &bytes, ext))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("cannot write to {}: {e}", self.dir.display()))
+    }
+}
+
+/// Absolute http(s) `src` of every `<img>`, in order, once each.
+pub fn image_sources(html: &str) -> Vec<String> {
+    let found = std::cell::RefCell::new(Vec::<String>::new());
+    let settings = RewriteStrSettings {
+        element_content_handlers: vec![element!("img[src]", |el| {
+            if let Some(src) = el.get_attribute("src")
+                && Url::parse(&src).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+                && !found.borrow().contains(&src)
+            {
+                found.borrow_mut().push(src);
+            }
+            Ok(())
+        })],
+        ..RewriteStrSettings::new()
+    };
+    // Sanitised HTML always rewrites; anything else finds no images.
+    let _ = rewrite_str(html, settings);
+    found.into_inner()
+}
+
+fn rewrite(html: &str, map: &HashMap<String, String>) -> String {
+    let settings = RewriteStrSettings {
+        element_content_handlers: vec![element!("img[src]", |el| {
+            if let Some(copy) = el.get_attribute("src").and_then(|s| map.get(&s)) {
+                el.set_attribute("src", copy)?;
+                // The other sizes point at the blocked host.
+                el.remove_attribute("srcset");
+            }
+            Ok(())
+        })],
+        ..RewriteStrSettings::new()
+    };
+    rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
+/// The file extension for an image's bytes, by magic number.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some("jpg"),
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("png"),
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some("gif"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("webp"),
+        [_, _, _, _, b'f', b't', b'y', b'p', b'a', b'v', b'i', b'f' | b's', ..] => Some("avif"),
+        _ => None,
+    }
+}
+
+/// Write `bytes` as `dir/<hash>.<ext>` unless it is there already.
+fn store(dir: &Path, bytes: &[u8], ext: &str) -> std::io::Result<String> {
+    let hash = Sha256::digest(bytes);
+    let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let name = format!("{hex}.{ext}");
+    let path = dir.join(&name);
+    if path.is_file() {
+        return Ok(name);
+    }
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".newsmirror-tmp-{hex}-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_their_bytes() {
+        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0rest"), Some("jpg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Some("png"));
+        assert_eq!(sniff(b"GIF89a..."), Some("gif"));
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("webp"));
+        assert_eq!(sniff(b"<svg xmlns=..."), None);
+        assert_eq!(sniff(b"<!DOCTYPE html>"), None);
+    }
+
+    #[test]
+    fn sources_are_listed_once_and_rewritten_with_srcset_dropped() {
+        let html = r#"<p><img src="https://i.example/a.jpg" srcset="https://i.example/a2.jpg 2x"><img src="https://i.example/a.jpg"><img src="data:x"></p>"#;
+        assert_eq!(image_sources(html), vec!["https://i.example/a.jpg".to_string()]);
+        let map = HashMap::from([("https://i.example/a.jpg".to_string(), "/assets/x.jpg".to_string())]);
+        let out = rewrite(html, &map);
+        assert_eq!(out.matches("/assets/x.jpg").count(), 2, "{out}");
+        assert!(!out.contains("srcset"), "{out}");
+    }
+}

@@ -1,0 +1,91 @@
+//! An item's HTML on its way into the post: cleaned of page furniture,
+//! replaced by the article page's full text when the feed gives only a
+//! summary, then sanitised. A raw source (`sanitize = false`) skips all of
+//! it: its post holds the feed's HTML exactly, as `FORMAT.md` requires.
+
+use url::Url;
+
+use crate::config::{FullText, Source};
+use crate::extract::{self, RuleSet, Rules};
+use crate::feed::{BodyKind, Item};
+use crate::fetch::Body;
+use crate::sanitize;
+use crate::text;
+
+/// The content chosen so far, and the page to fetch for the full text.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub html: String,
+    /// What relative URLs in `html` are relative to.
+    pub base: Option<Url>,
+    pub page: Option<Url>,
+}
+
+/// The rules for an item: the source's own, else its link's site's.
+pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet) -> Option<&'a Rules> {
+    source.rules.as_ref().or_else(|| link.and_then(|l| rules.for_link(l)))
+}
+
+/// The feed's own content, cleaned, and whether the page is wanted.
+pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> Draft {
+    if source.is_raw() {
+        return Draft { html: item.body.clone(), base: link.cloned(), page: None };
+    }
+    let html = match item.body_kind {
+        BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
+        BodyKind::Text => std::borrow::Cow::Owned(text::text_to_html(&item.body)),
+    };
+    let cleaned = extract::clean_fragment(&html, rules_for(source, link, rules));
+    let wants_page = match source.full_text {
+        FullText::On => true,
+        FullText::Off => false,
+        FullText::Auto => extract::is_summary(&cleaned),
+    };
+    let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
+    Draft { html: cleaned, base: link.cloned(), page }
+}
+
+/// Replace the draft's content with the article of its fetched page. On
+/// failure the feed's content stays and the returned note says why.
+pub fn with_page(
+    draft: Draft,
+    page: Result<Body, String>,
+    source: &Source,
+    rules: &RuleSet,
+) -> (Draft, Option<String>) {
+    let Some(page_url) = draft.page.clone() else { return (draft, None) };
+    let fail = |draft: Draft, why: String| {
+        let kept =
+            if extract::visible_chars(&draft.html) > 0 { "kept the feed's content" } else { "the feed has none" };
+        (draft, Some(format!("full text of {page_url}: {why}; {kept}")))
+    };
+    let body = match page {
+        Ok(b) => b,
+        Err(e) => return fail(draft, e),
+    };
+    if let Some(ct) = body.content_type.as_deref().filter(|ct| !is_html(ct)) {
+        return fail(draft, format!("not an HTML page ({ct})"));
+    }
+    let final_url = Url::parse(&body.final_url).unwrap_or_else(|_| page_url.clone());
+    let (html, _) = extract::decode_page(&body.bytes, body.charset.as_deref());
+    let site_rules = rules_for(source, Some(&final_url), rules);
+    match extract::extract_page(&html, Some(&final_url), site_rules) {
+        // The page is the better text only when it has more of it: a paywall
+        // or a consent wall extracts to less than the feed's summary.
+        Ok(article) if article.text_chars > extract::visible_chars(&draft.html) => {
+            (Draft { html: article.html, base: Some(final_url), page: draft.page }, None)
+        }
+        Ok(_) => fail(draft, "the page's article is no longer than the feed's content".into()),
+        Err(e) => fail(draft, e.to_string()),
+    }
+}
+
+fn is_html(content_type: &str) -> bool {
+    let ct = content_type.to_ascii_lowercase();
+    ct.contains("html") || ct.starts_with("text/plain")
+}
+
+/// The HTML as it will be written.
+pub fn finish(draft: Draft, source: &Source) -> String {
+    if source.is_raw() { draft.html } else { sanitize::sanitize(&draft.html, draft.base.as_ref()) }
+}
