@@ -70,6 +70,10 @@ pub enum FetchError {
     Redirect(String),
     #[error("connection failed: {0}")]
     Connect(String),
+    /// The name does not resolve: another attempt within this run will not
+    /// change that.
+    #[error("connection failed: {0}")]
+    NoHost(String),
     #[error("connection broken while reading the body: {0}")]
     Body(String),
     #[error("{0}")]

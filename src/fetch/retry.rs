@@ -41,6 +41,8 @@ pub(super) fn classify(e: reqwest::Error, timeout: Duration) -> Failed {
         FetchError::Timeout(timeout)
     } else if e.is_redirect() {
         FetchError::Redirect(root_cause(&e))
+    } else if e.is_connect() && is_unknown_host(&e) {
+        FetchError::NoHost(root_cause(&e))
     } else if e.is_connect() {
         FetchError::Connect(root_cause(&e))
     } else if e.is_body() || e.is_decode() {
@@ -49,6 +51,15 @@ pub(super) fn classify(e: reqwest::Error, timeout: Duration) -> Failed {
         FetchError::Other(error_chain(&e))
     };
     error.into()
+}
+
+/// A name lookup that failed for good ("Name or service not known"), as
+/// opposed to a resolver that is briefly unreachable ("Temporary failure").
+fn is_unknown_host(e: &reqwest::Error) -> bool {
+    let chain = error_chain(e);
+    let lookup =
+        chain.contains("dns error") || chain.contains("failed to lookup address") || chain.contains("does not resolve");
+    lookup && !chain.contains("Temporary failure") && !chain.contains("timed out")
 }
 
 /// The innermost cause: reqwest wraps it in layers that each repeat what the

@@ -17,7 +17,7 @@ use url::Url;
 use crate::config::{Config, Images, Source};
 use crate::extract::RuleSet;
 use crate::feed::{self, Item, ParseOptions};
-use crate::fetch::{Body, Fetched, Fetcher, Request, Validators};
+use crate::fetch::{Body, FetchError, Fetched, Fetcher, Request, Validators};
 use crate::images::{self, ImageMirror};
 use crate::store::{KeyReader, Keys, NewPost, Store, StoreError};
 
@@ -256,22 +256,47 @@ fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<(usize, Ve
 }
 
 /// The article pages the drafts want, in order (`None` where none is wanted).
-/// The fetcher's per-host limit keeps this polite to the site.
+/// The fetcher's per-host limit keeps this polite to the site; a host that
+/// failed [`GIVE_UP_AFTER`] times in a row is not asked again this run, so
+/// a dead site costs a few requests, not one per item.
 async fn fetch_pages(ctx: &RunContext, source: &Source, pending: &[Pending]) -> Vec<Option<Result<Body, String>>> {
     let per_source = ctx.fetcher.settings().per_host.max(1);
+    let failures = std::sync::Mutex::new(std::collections::HashMap::<String, u32>::new());
+    let failures = &failures;
     futures::stream::iter(pending.iter().map(|p| async move {
         let url = p.draft.page.as_ref()?;
+        let host = url.host_str().unwrap_or_default().to_string();
+        let count = |f: &std::sync::Mutex<std::collections::HashMap<String, u32>>| {
+            f.lock().map(|m| m.get(&host).copied().unwrap_or(0)).unwrap_or(0)
+        };
+        if count(failures) >= GIVE_UP_AFTER {
+            return Some(Err(format!("not tried: {host} failed {GIVE_UP_AFTER} times in a row this run")));
+        }
         let validators = Validators::default();
-        Some(match ctx.fetcher.fetch(&request(source, url.as_str(), &validators)).await {
-            Ok(Fetched::Body(b)) => Ok(b),
-            Ok(Fetched::NotModified) => Err("unexpected 304".to_string()),
-            Err(e) => Err(e.to_string()),
-        })
+        let (result, host_down) = match ctx.fetcher.fetch(&request(source, url.as_str(), &validators)).await {
+            Ok(Fetched::Body(b)) => (Ok(b), false),
+            Ok(Fetched::NotModified) => (Err("unexpected 304".to_string()), false),
+            Err(e) => {
+                let down = matches!(
+                    e,
+                    FetchError::Connect(_) | FetchError::NoHost(_) | FetchError::Timeout(_) | FetchError::Deadline(_)
+                );
+                (Err(e.to_string()), down)
+            }
+        };
+        // A missing article (404) says nothing about the next one.
+        if let Ok(mut m) = failures.lock() {
+            let n = m.entry(host).or_insert(0);
+            *n = if host_down { *n + 1 } else { 0 };
+        }
+        Some(result)
     }))
     .buffered(per_source)
     .collect()
     .await
 }
+
+const GIVE_UP_AFTER: u32 = 3;
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
     match tokio::task::spawn_blocking(f).await {
