@@ -75,7 +75,8 @@ fn http_and_socks5_proxies_global_and_per_source() {
     std::fs::write(
         site.path().join("newsmirror.toml"),
         format!(
-            "[defaults]\nproxy = \"http://127.0.0.1:{}\"\n\
+            // Pages would go through the proxies too; this test counts feeds.
+            "[defaults]\nproxy = \"http://127.0.0.1:{}\"\nfull_text = false\n\
              [[source]]\nname = \"H\"\nurl = \"http://via-http.invalid/f.xml\"\n\
              [[source]]\nname = \"S\"\nurl = \"http://via-socks.invalid/f.xml\"\nproxy = \"socks5h://127.0.0.1:{socks_port}\"\n",
             proxy.port
