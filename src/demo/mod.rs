@@ -68,6 +68,9 @@ pub fn run(dir: &Path) -> u8 {
         .map(|s| {
             let mut source = Source::with_defaults(s.name.to_string(), format!("{}/{}", server.base_url(), s.file));
             source.timezone = s.timezone.and_then(|z| z.parse().ok());
+            // The samples' links point at the real sites: no page fetches,
+            // so the demo is the same with or without a network.
+            source.full_text = crate::config::FullText::Off;
             source
         })
         .collect();
