@@ -72,6 +72,24 @@ enum Command {
         #[arg(long)]
         timezone: Option<String>,
     },
+    /// Print the article a page extracts to, as a post would hold it: to write and test cleanup rules.
+    Extract {
+        /// An article page: a file or an http(s) URL.
+        #[arg(value_name = "URL|FILE")]
+        input: String,
+        /// The page's address: resolves relative links and picks the site's rules [default: the URL fetched].
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Use the rules of this source (its name in the config) or of this domain [default: the page's domain].
+        #[arg(long, value_name = "SOURCE")]
+        rules: Option<String>,
+        /// Print the article's plain text, a paragraph per line, instead of HTML.
+        #[arg(long)]
+        text: bool,
+        /// The config whose [[rules]] and sources apply [default: ./newsmirror.toml if there is one].
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -81,6 +99,9 @@ pub fn main() -> ExitCode {
         Command::Run { config, site, wait } => run(config.as_deref(), &site, Duration::from_secs(wait)),
         Command::Demo { dir } => demo::run(&dir),
         Command::Parse { input, json, raw, name, timezone } => parse(&input, json, raw, name, timezone.as_deref()),
+        Command::Extract { input, base_url, rules, text, config } => {
+            extract(&input, base_url.as_deref(), rules.as_deref(), text, config.as_deref())
+        }
     };
     ExitCode::from(code)
 }
@@ -227,6 +248,76 @@ fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Opt
         }
     }
     EXIT_OK
+}
+
+fn extract(input: &str, base_url: Option<&str>, rules: Option<&str>, text: bool, config: Option<&Path>) -> u8 {
+    let config = match config.map(Path::to_path_buf).or_else(|| Config::locate(None, Path::new(".")).ok()) {
+        Some(p) => match Config::load(&p) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
+    let base = match base_url.map(url::Url::parse).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: --base-url: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let (_, body) = match read_input(input) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {input}: {e}");
+            return EXIT_SOURCE_FAILED;
+        }
+    };
+    let base = base.or_else(|| url::Url::parse(&body.final_url).ok().filter(|u| u.scheme() != "file"));
+    let rule_set = config.as_ref().map(|c| c.rules.clone()).unwrap_or_default();
+    let chosen = match rules {
+        Some(name) => {
+            let source = config.as_ref().and_then(|c| c.sources.iter().find(|s| s.name == name));
+            match source {
+                Some(s) => s.rules.as_ref().or_else(|| base.as_ref().and_then(|b| rule_set.for_link(b))),
+                None => match rule_set.for_domain(name) {
+                    Some(r) => Some(r),
+                    None => {
+                        let domains: Vec<&str> = rule_set.domains().collect();
+                        eprintln!(
+                            "error: --rules: no source or domain named {name:?}; rules exist for: {}",
+                            domains.join(", ")
+                        );
+                        return EXIT_USAGE;
+                    }
+                },
+            }
+        }
+        None => base.as_ref().and_then(|b| rule_set.for_link(b)),
+    };
+    let (html, encoding) = crate::extract::decode_page(&body.bytes, body.charset.as_deref());
+    match crate::extract::extract_page(&html, base.as_ref(), chosen) {
+        Ok(article) => {
+            let how = match &article.method {
+                crate::extract::Method::Selector(s) => format!("content selector {s:?}"),
+                crate::extract::Method::Readability => "readability (no content selector matched)".to_string(),
+            };
+            eprintln!("{input}: {}, {} characters of text, by {how}", encoding.name(), article.text_chars);
+            let clean = crate::sanitize::sanitize(&article.html, base.as_ref());
+            if text {
+                println!("{}", crate::extract::plain_text(&clean));
+            } else {
+                println!("{clean}");
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {input}: {e}");
+            EXIT_SOURCE_FAILED
+        }
+    }
 }
 
 /// A feed from a file path or an http(s)/file URL, with its URL.

@@ -186,3 +186,57 @@ fn real_feed_items_from_the_old_archive_lose_their_furniture() {
         assert!(after * 10 >= before * 7 || case.gone.contains(&"延伸閱讀"), "{}: {before} → {after}", case.post);
     }
 }
+
+#[test]
+fn extract_command_prints_the_article_by_the_site_s_rules() {
+    let page = common::fixture("pages/cna.html");
+    let page = page.to_str().unwrap();
+    // A file has no address: --base-url names the site, so its rule applies.
+    let out = common::newsmirror(&["extract", page, "--base-url", "https://www.cna.com.tw/news/aopl/1.aspx"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let html = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(html.contains("<p>第一段：記者在現場看到") && !html.contains("延伸閱讀"), "{html}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("by content selector \"div.centralContent div.paragraph\""), "{said}");
+
+    // --rules by domain, --text: one paragraph per line.
+    let out = common::newsmirror(&["extract", page, "--rules", "cna.com.tw", "--text"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[1].starts_with("第一段") && lines[3].starts_with("第三段"), "{text}");
+
+    // Unknown rules and pages without an article are errors that say so.
+    let out = common::newsmirror(&["extract", page, "--rules", "nowhere.example"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::text(&out).contains("no source or domain named \"nowhere.example\""));
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(empty.path(), "<html><head><title>Gone</title></head><body><script>x()</script></body></html>").unwrap();
+    let out = common::newsmirror(&["extract", empty.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::text(&out).contains("no article found on the page"), "{}", common::text(&out));
+}
+
+#[test]
+fn extract_command_fetches_a_url_and_applies_a_configured_source_s_rules() {
+    use common::http::{TestServer, handler, ok};
+    let page = "<html><body><div id=\"mine\"><p>Picked by the source's rule.</p><p class=\"x\">Not this.</p></div>\
+                <article><p>Readability would pick this longer article text, which has many more words in it.</p></article></body></html>";
+    let server = TestServer::start(vec![("/a", handler(move |_, _| ok("text/html", page)))]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("newsmirror.toml");
+    std::fs::write(
+        &config,
+        "[[source]]\nname = \"Mine\"\nurl = \"https://feeds.example/f\"\ncontent = \"#mine\"\nremove = \".x\"\n",
+    )
+    .unwrap();
+    let out =
+        common::newsmirror(&["extract", &server.url("/a"), "--config", config.to_str().unwrap(), "--rules", "Mine"]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        html.contains("Picked by the source's rule.") && !html.contains("Not this") && !html.contains("Readability"),
+        "{html}"
+    );
+}

@@ -91,6 +91,14 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
     Ok(Article { html, text_chars, method: Method::Readability })
 }
 
+/// The text of an article, a paragraph per line, for `extract --text`.
+pub fn plain_text(html: &str) -> String {
+    let doc = Document::fragment(html);
+    let text = doc.formatted_text().to_string();
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    lines.join("\n")
+}
+
 /// Characters of visible text in `html`.
 pub fn visible_chars(html: &str) -> usize {
     text::html_to_text(html).chars().filter(|c| !c.is_whitespace()).count()

@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(at("https://www.example.com/a").as_deref(), Some("main"));
         assert_eq!(at("https://news.example.com/a").as_deref(), Some("article"));
         assert_eq!(at("https://notexample.com/a"), None);
-        assert_eq!(at("https://www.cna.com.tw/news/aopl/1.aspx").is_some(), true);
+        assert!(at("https://www.cna.com.tw/news/aopl/1.aspx").is_some());
     }
 
     #[test]
