@@ -22,7 +22,10 @@ echo "== newsmirror (cargo bench --bench extract)" >&2
 
 echo "== trafilatura and readability-lxml from PyPI into $work/venv" >&2
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check trafilatura readability-lxml lxml_html_clean
+# One at a time: pip 23's resolver trips over lxml's extras when they come together.
+for pkg in trafilatura readability-lxml lxml_html_clean; do
+  "$work/venv/bin/pip" install --quiet --disable-pip-version-check "$pkg"
+done
 "$work/venv/bin/pip" freeze | grep -iE '^(trafilatura|readability-lxml|lxml)==' >&2
 "$work/venv/bin/python" "$here/extract_others.py" "$pages" "$work"
 

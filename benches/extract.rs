@@ -16,14 +16,16 @@ const ROUNDS: usize = 7;
 
 fn main() {
     let pages = std::env::var_os("EXTRACT_PAGES").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/extraction/mozilla-readability/test/test-pages")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/extraction/mozilla-readability/test/test-pages")
     });
     let out = std::env::var_os("EXTRACT_OUT").map(PathBuf::from);
     let Ok(entries) = std::fs::read_dir(&pages) else {
         eprintln!("skipping: no pages at {}", pages.display());
         return;
     };
-    let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.join("source.html").is_file()).collect();
+    let mut dirs: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.join("source.html").is_file()).collect();
     dirs.sort();
     // The test pages' own address: their relative links resolve against it.
     let base = url::Url::parse("http://fakehost/test/page.html").ok();

@@ -135,12 +135,14 @@ const SITES: &[Site] = &[
     },
     Site {
         // China Digital Times (WordPress): the feed's "appeared first on"
-        // line, embedded links to other posts, share and related blocks.
+        // line, share and related blocks. Embedded post cards stay: in its
+        // guides ("CDT导览") they are the article's citations; only their
+        // iframe (which the sanitiser drops anyway) goes.
         domains: &["chinadigitaltimes.net"],
         content: &["div.entry-content", "div.post-content", "article"],
         remove: &[
             "p:contains(\"appeared first on\")",
-            ".wp-embedded-content",
+            "iframe.wp-embedded-content",
             ".sharedaddy",
             "#jp-relatedposts",
             ".jp-relatedposts",

@@ -46,20 +46,18 @@ pub enum ExtractError {
     Readability(String),
 }
 
-/// Clean a feed item's HTML: the generic and the site's `remove` rules, and
-/// the site's `content` selector when it matches inside the feed's HTML
-/// (feeds built by scraping carry whole page columns). Content no rule
-/// touches comes back unchanged, without a parse.
+/// Clean a feed item's HTML: the generic and the site's `remove` rules.
+/// `content` selectors name an article on a page and are not applied here:
+/// inside an article, `article` or `.post-content` can name a quote or an
+/// embed, and taking it would drop the rest. Content no rule touches comes
+/// back unchanged, without a parse.
 pub fn clean_fragment(html: &str, rules: Option<&Rules>) -> String {
-    let has_rules = rules.is_some_and(|r| !r.content.is_empty() || !r.remove.is_empty());
+    let has_rules = rules.is_some_and(|r| !r.remove.is_empty());
     if !has_rules && !builtin::EVERYWHERE_HINTS.iter().any(|h| html.contains(h)) {
         return html.to_string();
     }
     let doc = Document::fragment(html);
     let changed = remove_all(&doc, rules);
-    if let Some(chosen) = rules.and_then(|r| select_content(&doc, &r.content)) {
-        return chosen.0;
-    }
     if !changed {
         return html.to_string();
     }
