@@ -39,7 +39,7 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
     let wants_page = match source.full_text {
         FullText::On => true,
         FullText::Off => false,
-        FullText::Auto => extract::is_summary(&cleaned),
+        FullText::Auto => extract::is_summary(&cleaned) && !link.is_some_and(is_video_page),
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
     Draft { html: cleaned, base: link.cloned(), page }
@@ -80,6 +80,13 @@ pub fn with_page(
     }
 }
 
+/// A video's page has no article: its description in the feed is the text.
+fn is_video_page(link: &Url) -> bool {
+    const HOSTS: &[&str] = &["youtube.com", "youtu.be", "vimeo.com", "bilibili.com", "dailymotion.com"];
+    let host = link.host_str().unwrap_or_default().to_ascii_lowercase();
+    HOSTS.iter().any(|h| host == *h || host.ends_with(&format!(".{h}")))
+}
+
 fn is_html(content_type: &str) -> bool {
     let ct = content_type.to_ascii_lowercase();
     ct.contains("html") || ct.starts_with("text/plain")
@@ -88,4 +95,42 @@ fn is_html(content_type: &str) -> bool {
 /// The HTML as it will be written.
 pub fn finish(draft: Draft, source: &Source) -> String {
     if source.is_raw() { draft.html } else { sanitize::sanitize(&draft.html, draft.base.as_ref()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::BodyKind;
+
+    fn item(link: &str, body: &str) -> Item {
+        Item {
+            guid: None,
+            title: "t".into(),
+            link: Some(link.into()),
+            author: None,
+            published: None,
+            body: body.into(),
+            body_kind: BodyKind::Text,
+        }
+    }
+
+    #[test]
+    fn auto_fetches_pages_for_summaries_but_not_for_videos() {
+        let source = Source::with_defaults("S".into(), "https://e.example/f".into());
+        let rules = RuleSet::default();
+        for (link, wanted) in [
+            ("https://news.example/a", true),
+            ("https://www.youtube.com/watch?v=x", false),
+            ("https://youtu.be/x", false),
+        ] {
+            let url = Url::parse(link).unwrap();
+            let d = draft(&item(link, "A short description."), Some(&url), &source, &rules);
+            assert_eq!(d.page.is_some(), wanted, "{link}");
+        }
+        let mut raw = source.clone();
+        raw.sanitize = false;
+        let url = Url::parse("https://news.example/a").unwrap();
+        let d = draft(&item("https://news.example/a", "<p>x</p>"), Some(&url), &raw, &rules);
+        assert!(d.page.is_none() && d.html == "<p>x</p>", "raw: the feed's HTML exactly, no page");
+    }
 }
