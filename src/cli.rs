@@ -72,6 +72,30 @@ enum Command {
         #[arg(long)]
         timezone: Option<String>,
     },
+    /// Build the static site from DIR/_posts/ (and archived/) into DIR/_site/.
+    Build {
+        /// The site: posts in DIR/_posts/, config in DIR/newsmirror.toml and DIR/_config.yml.
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Where the site is written [default: DIR/_site].
+        #[arg(short, long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// A newsmirror.toml whose [site] table applies [default: DIR/newsmirror.toml if present].
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Build, then serve the site on 127.0.0.1 and rebuild when anything changes.
+    Serve {
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        #[arg(short, long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(short, long, default_value_t = 4000)]
+        port: u16,
+    },
     /// Print the article a page extracts to, as a post would hold it: to write and test cleanup rules.
     Extract {
         /// An article page: a file or an http(s) URL.
@@ -99,6 +123,8 @@ pub fn main() -> ExitCode {
         Command::Run { config, site, wait } => run(config.as_deref(), &site, Duration::from_secs(wait)),
         Command::Demo { dir } => demo::run(&dir),
         Command::Parse { input, json, raw, name, timezone } => parse(&input, json, raw, name, timezone.as_deref()),
+        Command::Build { site, out, config } => build(&site, out, config.as_deref()),
+        Command::Serve { site, out, config, port } => serve(&site, out, config.as_deref(), port),
         Command::Extract { input, base_url, rules, text, config } => {
             extract(&input, base_url.as_deref(), rules.as_deref(), text, config.as_deref())
         }
@@ -248,6 +274,96 @@ fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Opt
         }
     }
     EXIT_OK
+}
+
+/// The `[site]` table of the config, if there is a newsmirror.toml.
+fn build_options(
+    site: &Path,
+    out: Option<PathBuf>,
+    config: Option<&Path>,
+) -> Result<crate::site::BuildOptions, String> {
+    let path = config.map(Path::to_path_buf).or_else(|| Some(site.join("newsmirror.toml")).filter(|p| p.is_file()));
+    let settings = match path {
+        Some(p) => Config::load(&p).map_err(|e| e.to_string())?.site,
+        None => Default::default(),
+    };
+    Ok(crate::site::BuildOptions { site: site.to_path_buf(), out: out.unwrap_or_else(|| site.join("_site")), settings })
+}
+
+fn build_summary(r: &crate::site::BuildReport) -> String {
+    let mut s = format!(
+        "built {} posts: {} files, {} written, {} deleted in {:.2} s",
+        r.posts,
+        r.counts.files,
+        r.counts.written,
+        r.counts.deleted,
+        r.elapsed.as_secs_f64()
+    );
+    if !r.skipped.is_empty() {
+        s.push_str(&format!(
+            "\n  {} files in the post folders are not named YYYY-MM-DD-title.md and were skipped (as Jekyll skips them), e.g. {}",
+            r.skipped.len(),
+            r.skipped[0].display()
+        ));
+    }
+    for c in r.url_clashes.iter().take(10) {
+        s.push_str(&format!("\n  URL taken by an earlier post: {c}"));
+    }
+    s
+}
+
+fn build(site: &Path, out: Option<PathBuf>, config: Option<&Path>) -> u8 {
+    let opts = match build_options(site, out, config) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    match crate::site::build(&opts) {
+        Ok(r) => {
+            println!("{}", build_summary(&r));
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_SOURCE_FAILED
+        }
+    }
+}
+
+fn serve(site: &Path, out: Option<PathBuf>, config: Option<&Path>, port: u16) -> u8 {
+    let opts = match build_options(site, out, config) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let baseurl = match crate::site::Settings::load(site, &opts.settings) {
+        Ok(s) => s.baseurl,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let result = crate::site::serve::serve(
+        &opts,
+        port,
+        &baseurl,
+        |url| println!("serving {url} (Ctrl-C stops)"),
+        |r| match r {
+            Ok(r) => println!("{}", build_summary(r)),
+            Err(e) => eprintln!("error: {e}"),
+        },
+    );
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_USAGE
+        }
+    }
 }
 
 fn extract(input: &str, base_url: Option<&str>, rules: Option<&str>, text: bool, config: Option<&Path>) -> u8 {

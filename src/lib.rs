@@ -16,5 +16,6 @@ pub mod pipeline;
 pub mod post;
 pub mod report;
 pub mod sanitize;
+pub mod site;
 pub mod store;
 pub mod text;

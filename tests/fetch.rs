@@ -159,6 +159,7 @@ fn an_unresolvable_host_fails_without_asking_dns() {
             Source::with_defaults("Unknown".into(), "http://no-such-host.invalid/f.xml".into()),
         ],
         rules: Default::default(),
+        site: Default::default(),
     };
     let opts =
         RunOptions { site: site.path().to_path_buf(), lock_wait: Duration::from_secs(5), run_time: chrono::Utc::now() };

@@ -95,6 +95,81 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// Cleanup rules by domain: `[[rules]]` tables, then the built-in ones.
     pub rules: RuleSet,
+    /// The `[site]` table, for `newsmirror build`.
+    pub site: SiteSettings,
+}
+
+/// `[site]`: what `newsmirror build` needs beyond the posts. Unset values
+/// come from the archive's `_config.yml`, then from defaults.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SiteSettings {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Where the site is served, e.g. `https://example.github.io`.
+    pub url: Option<String>,
+    /// Path under `url`, e.g. `/mirror`.
+    pub baseurl: Option<String>,
+    /// Zone dates are shown in.
+    pub timezone: Option<Zone>,
+    pub per_page: Option<usize>,
+    /// Build posts under `archived/` too.
+    pub archived: Option<bool>,
+    /// Comments on posts with `comments: True`: provider and its settings.
+    pub comments: Option<Comments>,
+}
+
+/// A time zone: an IANA name, or a fixed offset like `+08:00`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Zone {
+    Named(Tz),
+    Fixed(chrono::FixedOffset),
+}
+
+impl Zone {
+    pub fn parse(s: &str) -> Option<Zone> {
+        let s = s.trim();
+        if let Ok(tz) = s.parse::<Tz>() {
+            return Some(Zone::Named(tz));
+        }
+        let s = s.strip_prefix("UTC").or_else(|| s.strip_prefix("GMT")).unwrap_or(s);
+        let (sign, rest) = match s.chars().next()? {
+            '+' => (1, &s[1..]),
+            '-' => (-1, &s[1..]),
+            _ => return None,
+        };
+        let (h, m) = match rest.split_once(':') {
+            Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
+            None if rest.len() == 4 => (rest[..2].parse().ok()?, rest[2..].parse().ok()?),
+            None => (rest.parse().ok()?, 0),
+        };
+        if h > 14 || m > 59 {
+            return None;
+        }
+        chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60)).map(Zone::Fixed)
+    }
+
+    /// The offset in effect at `at`.
+    pub fn offset_at(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::FixedOffset {
+        use chrono::Offset;
+        match self {
+            Zone::Named(tz) => at.with_timezone(tz).offset().fix(),
+            Zone::Fixed(f) => *f,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comments {
+    pub provider: CommentProvider,
+    /// The provider's own settings (`repo`, `repo_id`, `category`, …).
+    pub settings: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentProvider {
+    Giscus,
+    Utterances,
+    Gitalk,
 }
 
 pub const DEFAULT_USER_AGENT: &str = concat!("newsmirror/", env!("CARGO_PKG_VERSION"), " (feed mirror)");
@@ -134,10 +209,11 @@ impl Config {
                 settings: RunSettings::default(),
                 sources,
                 rules: RuleSet::default(),
+                site: SiteSettings::default(),
             });
         }
-        let (settings, sources, rules) = toml_file::parse(&text, path)?;
-        Ok(Config { path: path.to_path_buf(), settings, sources, rules })
+        let (settings, sources, rules, site) = toml_file::parse(&text, path)?;
+        Ok(Config { path: path.to_path_buf(), settings, sources, rules, site })
     }
 }
 

@@ -3,7 +3,7 @@ use std::path::Path;
 use super::*;
 
 fn parse(text: &str) -> Result<(RunSettings, Vec<Source>), ConfigError> {
-    toml_file::parse(text, Path::new("newsmirror.toml")).map(|(settings, sources, _)| (settings, sources))
+    toml_file::parse(text, Path::new("newsmirror.toml")).map(|(settings, sources, _, _)| (settings, sources))
 }
 
 fn err(text: &str) -> String {
@@ -110,7 +110,7 @@ url = "https://b.example/feed"
 full_text = true
 images = "link"
 "#;
-    let (settings, sources, rules) = toml_file::parse(text, Path::new("newsmirror.toml")).unwrap();
+    let (settings, sources, rules, _) = toml_file::parse(text, Path::new("newsmirror.toml")).unwrap();
     assert_eq!(settings.image_max_bytes, 2 * 1024 * 1024);
     assert_eq!((sources[0].full_text, sources[0].images), (FullText::Auto, Images::Mirror));
     assert_eq!((sources[1].full_text, sources[1].images), (FullText::On, Images::Link));

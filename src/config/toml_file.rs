@@ -11,8 +11,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    ConfigError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images, RunSettings, Source, check_unique_names,
-    check_url,
+    CommentProvider, Comments, ConfigError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images, RunSettings,
+    SiteSettings, Source, Zone, check_unique_names, check_url,
 };
 use crate::extract::{RuleSet, Rules, normalise_domain};
 
@@ -25,6 +25,20 @@ struct RawFile {
     source: Vec<RawSource>,
     #[serde(default)]
     rules: Vec<RawRules>,
+    site: Option<RawSite>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    title: Option<String>,
+    description: Option<String>,
+    url: Option<String>,
+    baseurl: Option<String>,
+    timezone: Option<Spanned<String>>,
+    per_page: Option<Spanned<usize>>,
+    archived: Option<bool>,
+    comments: Option<Spanned<std::collections::BTreeMap<String, String>>>,
 }
 
 /// `[[rules]]`: cleanup rules for one site, by its domain.
@@ -147,7 +161,7 @@ impl Ctx<'_> {
     }
 }
 
-pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>, RuleSet), ConfigError> {
+pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>, RuleSet, SiteSettings), ConfigError> {
     let ctx = Ctx { text, path };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
@@ -248,7 +262,54 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
         });
     }
     check_unique_names(&sources).map_err(|why| ConfigError::Invalid(format!("{}: {why}", path.display())))?;
-    Ok((settings, sources, RuleSet::new(domain_rules)))
+    let site = raw.site.map(|s| site(&ctx, s)).transpose()?.unwrap_or_default();
+    Ok((settings, sources, RuleSet::new(domain_rules), site))
+}
+
+fn site(ctx: &Ctx, s: RawSite) -> Result<SiteSettings, ConfigError> {
+    let timezone = match &s.timezone {
+        Some(z) => Some(Zone::parse(z.get_ref()).ok_or_else(|| {
+            ctx.err(
+                z.span(),
+                None,
+                format!("site: timezone: unknown zone {:?} (an IANA name or an offset like \"+08:00\")", z.get_ref()),
+            )
+        })?),
+        None => None,
+    };
+    let per_page = s.per_page.as_ref().map(|n| positive(ctx, n, "site: per_page")).transpose()?;
+    let comments = match s.comments {
+        None => None,
+        Some(c) => {
+            let span = c.span();
+            let mut settings = c.into_inner();
+            let provider = match settings.remove("provider").as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("giscus") => CommentProvider::Giscus,
+                Some("utterances") => CommentProvider::Utterances,
+                Some("gitalk") => CommentProvider::Gitalk,
+                other => {
+                    return Err(ctx.err(
+                        span,
+                        None,
+                        format!(
+                            "site: comments: provider must be \"giscus\", \"utterances\" or \"gitalk\", found {other:?}"
+                        ),
+                    ));
+                }
+            };
+            Some(Comments { provider, settings })
+        }
+    };
+    Ok(SiteSettings {
+        title: s.title,
+        description: s.description,
+        url: s.url,
+        baseurl: s.baseurl,
+        timezone,
+        per_page,
+        archived: s.archived,
+        comments,
+    })
 }
 
 /// Compile `content`/`remove` selectors; `None` when neither is given.

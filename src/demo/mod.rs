@@ -79,6 +79,7 @@ pub fn run(dir: &Path) -> u8 {
         settings: RunSettings::default(),
         sources,
         rules: Default::default(),
+        site: Default::default(),
     };
     let code = crate::cli::run_config(&config, dir, Duration::from_secs(10), Fetcher::new(config.settings.clone()));
     let posts = dir.join("_posts");

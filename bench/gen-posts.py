@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Write N Jekyll posts shaped like the seed post, for bench/build.sh.
+
+usage: gen-posts.py OUTDIR N
+
+Writes OUTDIR/_posts/YYYY-MM-DD-<title>.md, named as newsmirror names posts
+(src/post/filename.rs), with the seed's front matter keys and body layout:
+`<!--ms-->`, the markdown link line, `------`, a blank line, then the HTML.
+Titles carry a counter so every post is a distinct page; dates are spread
+over six years so date archives, pagination and prev/next see real spread;
+ten sources give ten tag and ten category pages. Deterministic (fixed seed).
+"""
+import datetime
+import json
+import os
+import random
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED_NAME = os.path.join("shared", "seed", "000_ccd9b382a023a351.txt")
+# shared/ sits beside the checkout (CI clones elsewhere, with shared/ beside
+# it); /work/shared is where a developer's machine has it.
+SEED_PATHS = [os.path.join(HERE, "..", "..", SEED_NAME), os.path.join("/work", SEED_NAME)]
+
+# (author / tag / category, article URL prefix): the sources mirrors follow most.
+SOURCES = [
+    ("(臺)中央社CNA", "https://www.cna.com.tw/news/aopl/"),
+    ("(法)法廣RFI", "https://www.rfi.fr/tw/國際/"),
+    ("(德)德國之聲DW", "https://www.dw.com/zh/a-"),
+    ("(美)美國之音VOA", "https://www.voachinese.com/a/"),
+    ("(英)BBC中文", "https://www.bbc.com/zhongwen/trad/world-"),
+    ("(美)紐約時報中文網", "https://cn.nytimes.com/world/"),
+    ("(新)聯合早報", "https://www.zaobao.com.sg/realtime/world/story"),
+    ("(美)自由亞洲電台RFA", "https://www.rfa.org/mandarin/"),
+    ("(英)路透中文網", "https://www.reuters.com/world/"),
+    ("(美)中國數字時代", "https://chinadigitaltimes.net/chinese/"),
+]
+# The seed's dateline city, swapped so bodies are not byte-identical.
+CITIES = ["東京", "台北", "華盛頓", "倫敦", "巴黎", "柏林", "新加坡", "首爾", "香港", "布魯塞爾"]
+
+START = datetime.datetime(2019, 1, 1, tzinfo=datetime.timezone.utc)
+SPAN_SECONDS = 6 * 365 * 86400
+HEAD_CHARS = 50  # newsmirror keeps the first 50 characters of a title in the file name
+
+
+def read_seed():
+    """(title, html) of the seed post; a stand-in of the same size and shape without shared/."""
+    for path in SEED_PATHS:
+        try:
+            text = open(path, encoding="utf-8").read()
+        except OSError:
+            continue
+        _, front, body = text.split("---\n", 2)
+        title = next(json.loads(line[len("title: "):]) for line in front.splitlines() if line.startswith("title: "))
+        # Everything after the first blank line of the body is the HTML block.
+        return title, body.split("\n\n", 1)[1]
+    para = "<p>（中央社東京31日綜合外電報導）北大西洋公約組織秘書長今天談到俄羅斯侵略烏克蘭時說，強調支援烏克蘭的重要性。</p>"
+    link = "<a class='discursive' href='https://www.cna.com.tw/news/aopl/202301300253.aspx'><span>北約秘書長促韓軍援烏克蘭</span></a>"
+    unit = para * 2 + link * 4
+    # The seed's HTML line is 11,325 bytes.
+    line = "<div></div><div>" + unit * (11325 // len(unit.encode())) + "</div>"
+    return "北約秘書長訪日 強調支援烏克蘭重要性", "<div>\n" + line + "\n</div>\n"
+
+
+def safe_head(title):
+    """The title part of a file name, by the rules of src/post/filename.rs."""
+    head = title[:HEAD_CHARS].replace("/", "--")
+    head = "".join("-" if (ord(c) < 32 or c in '\\:*?"<>|') else c for c in head)
+    return head.lstrip(".").rstrip(". ")
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    out, n = sys.argv[1], int(sys.argv[2])
+    title, html = read_seed()
+    # Leave room for the counter inside the 50 characters that name the file,
+    # else long seed titles would collide once cut.
+    base = title[:HEAD_CHARS - 8].rstrip()
+    word = CITIES[0] if CITIES[0] in html else None
+    # Encoded once: 100,000 posts should take seconds, not minutes.
+    bodies = [(html.replace(word, city, 1) if word else html).encode("utf-8") for city in CITIES]
+
+    posts = os.path.join(out, "_posts")
+    os.makedirs(posts, exist_ok=True)
+    rng = random.Random(20230131)
+    total = 0
+    for i in range(n):
+        date = START + datetime.timedelta(seconds=rng.randrange(SPAN_SECONDS))
+        source, prefix = SOURCES[rng.randrange(len(SOURCES))]
+        t = f"{base} {i + 1}"
+        url = f"{prefix}{date:%Y%m%d}{i:06d}.aspx"
+        head = (
+            "---\n"
+            "layout: post\n"
+            f"title: {json.dumps(t, ensure_ascii=False)}\n"
+            f"date: {date:%Y-%m-%dT%H:%M:%S}.000Z\n"
+            f"author: {source}\n"
+            f"from: {url}\n"
+            f"tags: [ {source} ]\n"
+            "comments: True\n"
+            f"categories: [ {source} ]\n"
+            "---\n"
+            f"<!--{int(date.timestamp()) * 1000}-->\n"
+            f"[{t}]({url})\n"
+            "------\n"
+            "\n"
+        ).encode("utf-8")
+        data = head + bodies[rng.randrange(len(bodies))]
+        with open(os.path.join(posts, f"{date:%Y-%m-%d}-{safe_head(t)}.md"), "wb") as fh:
+            fh.write(data)
+        total += len(data)
+    print(f"wrote {n} posts ({total / 2**20:.1f} MiB) to {posts}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+//! List pages: the home page, every source's page, the month archive.
+//!
+//! Pages are numbered from the oldest post (`page/1/` holds the first
+//! `per_page` posts ever), so new posts change only the newest page and the
+//! front page, and a link to `page/7/` shows the same posts for years.
+
+use std::collections::BTreeMap;
+
+use minijinja::{Value, context};
+
+use super::output::signature;
+use super::{Ctx, Entry, post_value};
+
+pub fn write_all(ctx: &Ctx, entries: &[Entry]) {
+    let all: Vec<&Entry> = entries.iter().collect();
+    paginated(ctx, &all, "", "", None, true);
+
+    let mut by_source: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    for e in entries {
+        by_source.entry(e.source_slug.as_str()).or_default().push(e);
+    }
+    let mut index = Vec::new();
+    for (slug, posts) in &by_source {
+        let name = posts.last().map(|e| e.meta.source.clone()).filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into());
+        let prefix = format!("sources/{slug}/");
+        let feed = ctx.url(&format!("/{prefix}atom.xml"));
+        paginated(ctx, posts, &prefix, &name, Some(feed), false);
+        index.push((name, ctx.url(&format!("/{prefix}")), posts.len()));
+    }
+    index.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    index_page(ctx, "sources/index.html", "来源", &index);
+
+    let mut by_month: BTreeMap<String, Vec<&Entry>> = BTreeMap::new();
+    for e in entries {
+        let offset = ctx.settings.display_zone.offset_at(e.meta.date);
+        by_month.entry(e.meta.date.with_timezone(&offset).format("%Y/%m").to_string()).or_default().push(e);
+    }
+    let mut months = Vec::new();
+    for (month, posts) in by_month.iter().rev() {
+        let file = format!("archive/{month}/index.html");
+        let shown: Vec<&Entry> = posts.iter().rev().copied().collect();
+        list_page(ctx, &file, &shown, &month.replace('/', "-"), None, None, None, true, false);
+        months.push((month.replace('/', "-"), ctx.url(&format!("/archive/{month}/")), posts.len()));
+    }
+    index_page(ctx, "archive/index.html", "归档", &months);
+}
+
+/// `prefix` (`""` or `sources/x/`) gets `index.html` with the newest
+/// posts and `page/<n>/index.html` for each run of `per_page`, oldest first.
+fn paginated(ctx: &Ctx, posts: &[&Entry], prefix: &str, heading: &str, feed: Option<String>, show_source: bool) {
+    let per = ctx.settings.per_page.max(1);
+    let pages = posts.len().div_ceil(per).max(1);
+    let page_url = |n: usize| ctx.url(&format!("/{prefix}page/{n}/"));
+    // The front: the newest `per` posts, then the page holding the next older.
+    let newest_shown = posts.len().saturating_sub(per);
+    let older = (newest_shown > 0).then(|| page_url((newest_shown - 1) / per + 1));
+    let front: Vec<&Entry> = posts[newest_shown..].iter().rev().copied().collect();
+    list_page(ctx, &format!("{prefix}index.html"), &front, heading, None, older, feed.clone(), false, show_source);
+    for n in 1..=pages {
+        let chunk = &posts[(n - 1) * per..(n * per).min(posts.len())];
+        let shown: Vec<&Entry> = chunk.iter().rev().copied().collect();
+        let newer = Some(if n < pages { page_url(n + 1) } else { ctx.url(&format!("/{prefix}")) });
+        let older = (n > 1).then(|| page_url(n - 1));
+        let title = if heading.is_empty() { format!("第 {n} 页") } else { format!("{heading} · 第 {n} 页") };
+        list_page(
+            ctx,
+            &format!("{prefix}page/{n}/index.html"),
+            &shown,
+            &title,
+            newer,
+            older,
+            feed.clone(),
+            false,
+            show_source,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn list_page(
+    ctx: &Ctx,
+    file: &str,
+    posts: &[&Entry],
+    heading: &str,
+    newer: Option<String>,
+    older: Option<String>,
+    feed: Option<String>,
+    compact: bool,
+    show_source: bool,
+) {
+    let members: Vec<(&str, &str, i64, &str)> = posts
+        .iter()
+        .map(|e| (e.url.as_str(), e.meta.title.as_str(), e.meta.date.timestamp(), e.meta.excerpt.as_str()))
+        .collect();
+    let sig = signature((ctx.fingerprint, &members, heading, &newer, &older, &feed, compact, show_source));
+    ctx.out.produce(file, sig, || {
+        let items: Vec<Value> = posts.iter().map(|e| post_value(ctx, e)).collect();
+        ctx.theme.render(
+            "list.html",
+            context! {
+                site => ctx.site_value.clone(),
+                base => ctx.base(),
+                heading => heading,
+                posts => items,
+                newer => newer,
+                older => older,
+                feed => feed,
+                show_source => show_source,
+                compact => compact,
+            },
+        )
+    });
+}
+
+fn index_page(ctx: &Ctx, file: &str, heading: &str, entries: &[(String, String, usize)]) {
+    let sig = signature((ctx.fingerprint, heading, entries));
+    ctx.out.produce(file, sig, || {
+        let items: Vec<Value> =
+            entries.iter().map(|(name, url, count)| context! { name => name, url => url, count => count }).collect();
+        ctx.theme.render(
+            "index.html",
+            context! { site => ctx.site_value.clone(), base => ctx.base(), heading => heading, entries => items },
+        )
+    });
+}

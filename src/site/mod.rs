@@ -1,0 +1,282 @@
+//! `newsmirror build`: the archive's posts as a complete static site.
+//!
+//! Stages: find and read posts ([`posts`], reusing [`cache`] for files
+//! unchanged since the last build) → order them → render each post page,
+//! the lists ([`lists`]), feeds and sitemap ([`feeds`]), the search index
+//! ([`search`]), other pages and static files ([`files`]) → [`output`]
+//! writes only what changed and deletes what is gone.
+
+mod cache;
+mod feeds;
+mod files;
+mod lists;
+pub mod output;
+pub mod permalink;
+pub mod posts;
+mod render;
+pub mod search;
+pub mod serve;
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use minijinja::{Value, context};
+use rayon::prelude::*;
+
+use crate::config::SiteSettings;
+use cache::Stamp;
+use output::{Output, signature};
+use posts::PostMeta;
+use render::Theme;
+pub use settings::Settings;
+
+pub struct BuildOptions {
+    pub site: PathBuf,
+    pub out: PathBuf,
+    pub settings: SiteSettings,
+}
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub posts: usize,
+    pub counts: output::Counts,
+    /// Files in the post folders Jekyll would not take as posts either.
+    pub skipped: Vec<PathBuf>,
+    /// Posts whose URL another post already had; they got a `-2`… suffix.
+    pub url_clashes: Vec<String>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("{0}")]
+    Settings(String),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the build could not write everything:\n  {}", .0.join("\n  "))]
+    Output(Vec<String>),
+}
+
+/// One post ready for pages: its metadata and where it stands.
+pub struct Entry {
+    pub meta: PostMeta,
+    pub stamp: Stamp,
+    /// URL with the base URL, escaped: what links use.
+    pub url: String,
+    /// Output file relative to the output directory.
+    pub file: String,
+    pub source_slug: String,
+}
+
+/// Everything the page renderers share.
+pub struct Ctx<'a> {
+    pub settings: &'a Settings,
+    pub theme: &'a Theme,
+    pub out: &'a Output,
+    /// Theme and settings: every page depends on both.
+    pub fingerprint: u64,
+    pub site_value: Value,
+}
+
+impl Ctx<'_> {
+    pub fn base(&self) -> &str {
+        &self.settings.baseurl
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.settings.baseurl, permalink::escape_path(path))
+    }
+
+    pub fn shown(&self, e: &Entry) -> String {
+        let offset = self.settings.display_zone.offset_at(e.meta.date);
+        e.meta.date.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    pub fn source_url(&self, slug: &str) -> String {
+        self.url(&format!("/sources/{slug}/"))
+    }
+}
+
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
+    let started = Instant::now();
+    let settings = Settings::load(&opts.site, &opts.settings).map_err(SiteError::Settings)?;
+    let theme = Theme::load(&opts.site).map_err(SiteError::Settings)?;
+    let state = opts.site.join(".newsmirror");
+    let out = Output::open(&opts.out, &state.join("build-manifest"))
+        .map_err(|source| SiteError::Io { path: opts.out.clone(), source })?;
+
+    let mut dirs = vec!["_posts"];
+    if settings.archived {
+        dirs.push("archived");
+    }
+    let (files, skipped) = posts::discover(&opts.site, &dirs);
+    let url_rules = signature((&settings.permalink, format!("{:?}", settings.url_zone)));
+    let cached = cache::load(&state.join("build-posts"), url_rules);
+    let rules = posts::UrlRules { permalink: &settings.permalink, zone: settings.url_zone };
+    let mut read: Vec<(Stamp, PostMeta)> = files
+        .par_iter()
+        .filter_map(|path| {
+            let stamp = Stamp::of(&std::fs::metadata(path).ok()?);
+            let rel = path.strip_prefix(&opts.site).unwrap_or(path).to_string_lossy().replace('\\', "/");
+            if let Some((s, meta)) = cached.get(&rel)
+                && *s == stamp
+            {
+                return Some((stamp, meta.clone()));
+            }
+            let text = read_text(path)?;
+            Some((stamp, posts::parse(&opts.site, path, &text, &rules).meta))
+        })
+        .collect();
+    read.sort_by(|a, b| a.1.date.cmp(&b.1.date).then_with(|| a.1.rel.cmp(&b.1.rel)));
+    let _ = cache::save(&state.join("build-posts"), url_rules, &read.iter().map(|(s, m)| (*s, m)).collect::<Vec<_>>());
+
+    let (entries, url_clashes) = entries(read, &settings);
+    let fingerprint = signature((
+        theme.fingerprint,
+        &settings.title,
+        &settings.description,
+        &settings.baseurl,
+        &settings.url,
+        format!("{:?}", settings.display_zone),
+        settings.per_page,
+        format!("{:?}", settings.comments),
+    ));
+    let site_value = Value::from_serialize(serde_json::json!({
+        "title": settings.title,
+        "description": settings.description,
+        "url": settings.url,
+        "lang": "zh",
+    }));
+    let ctx = Ctx { settings: &settings, theme: &theme, out: &out, fingerprint, site_value };
+
+    write_posts(&ctx, &opts.site, &entries);
+    lists::write_all(&ctx, &entries);
+    feeds::write_all(&ctx, &opts.site, &entries);
+    files::write_pages_and_static(&ctx, &opts.site, &opts.out);
+    write_fixed_pages(&ctx);
+    let docs: Vec<search::Doc> = entries
+        .iter()
+        .map(|e| search::Doc {
+            title: &e.meta.title,
+            excerpt: &e.meta.excerpt,
+            url: &e.url[settings.baseurl.len()..],
+            date: e.meta.date.format("%Y-%m-%d").to_string(),
+            source: &e.meta.source,
+        })
+        .collect();
+    search::write(&out, &docs, fingerprint);
+
+    let counts = out.finish().map_err(SiteError::Output)?;
+    Ok(BuildReport { posts: entries.len(), counts, skipped, url_clashes, elapsed: started.elapsed() })
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// URLs and output files; a URL two posts share goes to the earlier one,
+/// the later gets `-2`, `-3`… (Jekyll would silently overwrite one).
+fn entries(read: Vec<(Stamp, PostMeta)>, settings: &Settings) -> (Vec<Entry>, Vec<String>) {
+    let mut taken = std::collections::HashSet::new();
+    let mut clashes = Vec::new();
+    let mut out = Vec::with_capacity(read.len());
+    for (stamp, mut meta) in read {
+        let mut file = permalink::output_file(&meta.path);
+        if !taken.insert(file.to_lowercase()) {
+            let original = meta.path.clone();
+            let (stem, slash) = match original.strip_suffix('/') {
+                Some(s) => (s.to_string(), "/"),
+                None => (original.clone(), ""),
+            };
+            let mut n = 2;
+            loop {
+                meta.path = format!("{stem}-{n}{slash}");
+                file = permalink::output_file(&meta.path);
+                if taken.insert(file.to_lowercase()) {
+                    break;
+                }
+                n += 1;
+            }
+            clashes.push(format!("{} ({} → {})", meta.rel, original, meta.path));
+        }
+        let url = format!("{}{}", settings.baseurl, permalink::escape_path(&meta.path));
+        let source_slug = source_slug(&meta.source);
+        out.push(Entry { meta, stamp, url, file, source_slug });
+    }
+    (out, clashes)
+}
+
+pub fn source_slug(source: &str) -> String {
+    let s = permalink::slugify_pretty(source);
+    if s.is_empty() { "unknown".into() } else { s }
+}
+
+fn neighbour(e: Option<&Entry>) -> Value {
+    match e {
+        Some(e) => context! { url => e.url.clone(), title => e.meta.title.clone() },
+        None => Value::from(()),
+    }
+}
+
+fn post_value(ctx: &Ctx, e: &Entry) -> Value {
+    context! {
+        title => e.meta.title.clone(),
+        url => e.url.clone(),
+        source => e.meta.source.clone(),
+        source_url => ctx.source_url(&e.source_slug),
+        author => e.meta.author.clone(),
+        from => e.meta.from.clone(),
+        iso => e.meta.date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        shown => ctx.shown(e),
+        excerpt => e.meta.excerpt.clone(),
+    }
+}
+
+/// One page per post. Its signature covers the file, its neighbours'
+/// titles and URLs, the theme and the settings: a new post re-renders
+/// itself and the post before it, nothing else.
+fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
+    let comments = ctx.settings.comments.as_ref().map(render::comments_block);
+    entries.par_iter().enumerate().for_each(|(i, e)| {
+        let prev = i.checked_sub(1).and_then(|p| entries.get(p));
+        let next = entries.get(i + 1);
+        let key = |n: Option<&Entry>| n.map(|n| (n.url.clone(), n.meta.title.clone()));
+        let sig = signature((ctx.fingerprint, &e.meta.rel, e.stamp, &e.url, &e.meta.title, key(prev), key(next)));
+        ctx.out.produce(&e.file, sig, || {
+            let text = read_text(&site.join(&e.meta.rel)).ok_or("cannot read the post")?;
+            let (_, body) = posts::split_front_matter(&text);
+            let html = render::markdown(body);
+            let block = comments.as_deref().filter(|_| e.meta.comments).map(|c| Value::from_safe_string(c.to_string()));
+            ctx.theme.render(
+                "post.html",
+                context! {
+                    site => ctx.site_value.clone(),
+                    base => ctx.base(),
+                    post => post_value(ctx, e),
+                    content => Value::from_safe_string(html),
+                    prev => neighbour(prev),
+                    next => neighbour(next),
+                    comments => block,
+                },
+            )
+        });
+    });
+}
+
+fn write_fixed_pages(ctx: &Ctx) {
+    let sig = ctx.fingerprint;
+    for (file, template) in [("404.html", "404.html"), ("search/index.html", "search.html")] {
+        ctx.out.produce(file, sig, || {
+            ctx.theme.render(template, context! { site => ctx.site_value.clone(), base => ctx.base() })
+        });
+    }
+    for (name, text) in &ctx.theme.assets {
+        let bytes = text.as_bytes();
+        ctx.out.produce(&format!("assets/newsmirror/{name}"), signature(bytes), || Ok(bytes.to_vec()));
+    }
+}

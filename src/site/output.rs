@@ -1,0 +1,179 @@
+//! Writing the site incrementally. Every output file is recorded with a
+//! signature of what it was made from (a post's size and mtime, its
+//! neighbours, the theme…); a file whose signature is unchanged is neither
+//! rendered nor written again, and a file no longer produced is deleted.
+//! The record lives in `DIR/.newsmirror/build-manifest` (tab-separated: one
+//! line per file), beside the run state.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub type Signature = u64;
+
+/// A stable 64-bit hash (FNV-1a): the manifest outlives the binary that
+/// wrote it, so std's hasher (free to change between releases) won't do.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Fnv {
+    pub fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+pub fn signature(parts: impl Hash) -> Signature {
+    let mut h = Fnv::new();
+    parts.hash(&mut h);
+    h.finish()
+}
+
+pub struct Output {
+    root: PathBuf,
+    manifest: PathBuf,
+    previous: HashMap<String, Signature>,
+    current: Mutex<HashMap<String, Signature>>,
+    written: AtomicUsize,
+    errors: Mutex<Vec<String>>,
+}
+
+/// What a build did to the output directory.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub files: usize,
+    pub written: usize,
+    pub deleted: usize,
+}
+
+impl Output {
+    pub fn open(root: &Path, manifest: &Path) -> std::io::Result<Output> {
+        std::fs::create_dir_all(root)?;
+        let mut previous = HashMap::new();
+        // A manifest for another output directory says nothing about this one.
+        if let Ok(text) = std::fs::read_to_string(manifest) {
+            let mut lines = text.lines();
+            if lines.next() == Some(&*format!("root\t{}", root.display())) {
+                for line in lines {
+                    if let Some((sig, rel)) = line.split_once('\t')
+                        && let Ok(sig) = u64::from_str_radix(sig, 16)
+                    {
+                        previous.insert(rel.to_string(), sig);
+                    }
+                }
+            }
+        }
+        Ok(Output {
+            root: root.to_path_buf(),
+            manifest: manifest.to_path_buf(),
+            previous,
+            current: Mutex::new(HashMap::new()),
+            written: AtomicUsize::new(0),
+            errors: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether `rel` is up to date for `sig`; if so it is kept as is.
+    /// Otherwise the caller renders it and calls [`Output::write`].
+    pub fn is_fresh(&self, rel: &str, sig: Signature) -> bool {
+        let fresh = self.previous.get(rel) == Some(&sig) && self.root.join(rel).is_file();
+        if fresh {
+            self.lock_current().insert(rel.to_string(), sig);
+        }
+        fresh
+    }
+
+    /// Write `rel` (made from inputs with signature `sig`).
+    pub fn write(&self, rel: &str, sig: Signature, bytes: &[u8]) {
+        let path = self.root.join(rel);
+        let result = std::fs::write(&path, bytes).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&path, bytes)
+            }
+            _ => Err(e),
+        });
+        match result {
+            Ok(()) => {
+                self.written.fetch_add(1, Ordering::Relaxed);
+                self.lock_current().insert(rel.to_string(), sig);
+            }
+            Err(e) => self.errors.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{}: {e}", path.display())),
+        }
+    }
+
+    /// Render-if-stale in one call.
+    pub fn produce(&self, rel: &str, sig: Signature, render: impl FnOnce() -> Result<Vec<u8>, String>) {
+        if self.is_fresh(rel, sig) {
+            return;
+        }
+        match render() {
+            Ok(bytes) => self.write(rel, sig, &bytes),
+            Err(e) => self.errors.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{rel}: {e}")),
+        }
+    }
+
+    fn lock_current(&self) -> std::sync::MutexGuard<'_, HashMap<String, Signature>> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Delete what is no longer produced, save the manifest, and report.
+    pub fn finish(self) -> Result<Counts, Vec<String>> {
+        let current = self.current.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut deleted = 0;
+        for rel in self.previous.keys().filter(|r| !current.contains_key(*r)) {
+            let path = self.root.join(rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => deleted += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => errors.push(format!("{}: {e}", path.display())),
+            }
+            // Leave no empty directories behind a deleted post.
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| *d != self.root) {
+                if std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        let mut entries: Vec<(&String, &Signature)> = current.iter().collect();
+        entries.sort();
+        let mut text = format!("root\t{}\n", self.root.display()).into_bytes();
+        for (rel, sig) in entries {
+            let _ = writeln!(text, "{sig:016x}\t{rel}");
+        }
+        if let Some(parent) = self.manifest.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let tmp = self.manifest.with_extension("tmp");
+        if let Err(e) = std::fs::write(&tmp, &text).and_then(|()| std::fs::rename(&tmp, &self.manifest)) {
+            errors.push(format!("{}: {e}", self.manifest.display()));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Counts { files: current.len(), written: self.written.load(Ordering::Relaxed), deleted })
+    }
+}

@@ -1,0 +1,195 @@
+//! Post URLs exactly as Jekyll makes them, so a mirror that moves from
+//! Jekyll keeps every inbound link: the archive's `permalink` pattern, its
+//! `:title` slug rules ("pretty" mode, case kept) and its URL escaping.
+
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+
+/// What a permalink pattern is filled with.
+pub struct Fields<'a> {
+    pub date: DateTime<FixedOffset>,
+    /// The file name's title part (`2021-01-22-<this>.md`).
+    pub slug: &'a str,
+    pub categories: &'a [String],
+}
+
+/// Jekyll's built-in styles, else the pattern itself.
+pub fn pattern(permalink: &str) -> &str {
+    match permalink {
+        "date" => "/:categories/:year/:month/:day/:title:output_ext",
+        "pretty" => "/:categories/:year/:month/:day/:title/",
+        "ordinal" => "/:categories/:year/:y_day/:title:output_ext",
+        "weekdate" => "/:categories/:year/W:week/:short_day/:title:output_ext",
+        "none" => "/:categories/:title:output_ext",
+        other => other,
+    }
+}
+
+/// The URL path (unescaped, starting with `/`) of a post.
+pub fn post_path(permalink: &str, f: &Fields) -> String {
+    let d = f.date;
+    let categories: Vec<String> = f.categories.iter().map(|c| c.to_lowercase()).collect();
+    let title = slugify_pretty(f.slug);
+    let mut out = String::new();
+    let pat = pattern(permalink);
+    let mut rest = pat;
+    // Longest names first: `:i_month` before `:month`, `:short_year` before `:year`.
+    const NAMES: &[&str] = &[
+        ":categories",
+        ":output_ext",
+        ":short_year",
+        ":short_day",
+        ":i_month",
+        ":i_day",
+        ":y_day",
+        ":minute",
+        ":second",
+        ":month",
+        ":title",
+        ":slug",
+        ":year",
+        ":hour",
+        ":week",
+        ":day",
+    ];
+    while let Some(pos) = rest.find(':') {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        let Some(name) = NAMES.iter().find(|n| tail.starts_with(**n)) else {
+            out.push(':');
+            rest = &tail[1..];
+            continue;
+        };
+        let value = match *name {
+            ":categories" => categories.join("/"),
+            ":output_ext" => ".html".to_string(),
+            ":short_year" => format!("{:02}", d.year() % 100),
+            ":short_day" => d.format("%a").to_string(),
+            ":i_month" => d.month().to_string(),
+            ":i_day" => d.day().to_string(),
+            ":y_day" => format!("{:03}", d.ordinal()),
+            ":minute" => format!("{:02}", d.minute()),
+            ":second" => format!("{:02}", d.second()),
+            ":month" => format!("{:02}", d.month()),
+            ":title" | ":slug" => title.clone(),
+            ":year" => d.year().to_string(),
+            ":hour" => format!("{:02}", d.hour()),
+            ":week" => format!("{:02}", d.iso_week().week()),
+            _ => format!("{:02}", d.day()),
+        };
+        out.push_str(&value);
+        rest = &tail[name.len()..];
+    }
+    out.push_str(rest);
+    // Empty `:categories` leave `//`; Jekyll collapses them.
+    let mut collapsed = String::with_capacity(out.len() + 1);
+    for c in out.chars() {
+        if !(c == '/' && collapsed.ends_with('/')) {
+            collapsed.push(c);
+        }
+    }
+    if !collapsed.starts_with('/') {
+        collapsed.insert(0, '/');
+    }
+    collapsed
+}
+
+/// Jekyll's `slugify(mode: "pretty", cased: true)`: every run of characters
+/// other than letters, marks, decimal digits and `._~!$&'()+,;=@` becomes
+/// one `-`, then a leading and a trailing `-` go.
+pub fn slugify_pretty(s: &str) -> String {
+    let keep = |c: char| c.is_alphabetic() || is_mark(c) || is_decimal_digit(c) || "._~!$&'()+,;=@".contains(c);
+    let mut out = String::with_capacity(s.len());
+    let mut in_run = false;
+    for c in s.chars() {
+        if keep(c) {
+            out.push(c);
+            in_run = false;
+        } else if !in_run {
+            out.push('-');
+            in_run = true;
+        }
+    }
+    let out = out.strip_prefix('-').unwrap_or(&out);
+    out.strip_suffix('-').unwrap_or(out).to_string()
+}
+
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F | 0x3099..=0x309A)
+}
+
+/// `\p{Nd}` for the scripts archives hold (ASCII, full-width, Arabic,
+/// Devanagari): Rust's `is_numeric` also takes `²`, `½` and `〇`, which
+/// Jekyll turns into `-`.
+fn is_decimal_digit(c: char) -> bool {
+    c.is_ascii_digit() || matches!(c as u32, 0xFF10..=0xFF19 | 0x0660..=0x0669 | 0x06F0..=0x06F9 | 0x0966..=0x096F)
+}
+
+/// Jekyll's `URL.escape_path`: everything but unreserved characters,
+/// sub-delimiters, `:`, `@` and `/` is percent-encoded.
+pub fn escape_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        let c = b as char;
+        if c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/".contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Where a URL path is written: `/a/` → `a/index.html`, `/a` → `a.html`.
+pub fn output_file(path: &str) -> String {
+    let p = path.trim_start_matches('/');
+    if p.is_empty() || p.ends_with('/') {
+        format!("{p}index.html")
+    } else if p.rsplit('/').next().is_some_and(|last| last.contains('.')) {
+        p.to_string()
+    } else {
+        format!("{p}.html")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn date() -> DateTime<FixedOffset> {
+        FixedOffset::east_opt(0).unwrap().with_ymd_and_hms(2021, 1, 22, 2, 15, 36).unwrap()
+    }
+
+    #[test]
+    fn the_waimei_archive_s_permalinks() {
+        let cats = vec!["联合早报".to_string()];
+        let f = Fields { date: date(), slug: "黑龙江新增47起确诊病例", categories: &cats };
+        let path = post_path("/:year-:month-:day/:title", &f);
+        assert_eq!(path, "/2021-01-22/黑龙江新增47起确诊病例");
+        assert_eq!(output_file(&path), "2021-01-22/黑龙江新增47起确诊病例.html");
+        assert_eq!(
+            escape_path(&path),
+            "/2021-01-22/%E9%BB%91%E9%BE%99%E6%B1%9F%E6%96%B0%E5%A2%9E47%E8%B5%B7%E7%A1%AE%E8%AF%8A%E7%97%85%E4%BE%8B"
+        );
+    }
+
+    #[test]
+    fn jekyll_default_and_pretty_styles() {
+        let cats = vec!["BBC".to_string()];
+        let f = Fields { date: date(), slug: "Hello World", categories: &cats };
+        assert_eq!(post_path("date", &f), "/bbc/2021/01/22/Hello-World.html");
+        assert_eq!(post_path("pretty", &f), "/bbc/2021/01/22/Hello-World/");
+        assert_eq!(output_file("/bbc/2021/01/22/Hello-World/"), "bbc/2021/01/22/Hello-World/index.html");
+        let none: Vec<String> = Vec::new();
+        let f = Fields { date: date(), slug: "x", categories: &none };
+        assert_eq!(post_path("date", &f), "/2021/01/22/x.html");
+    }
+
+    #[test]
+    fn slugs_as_jekyll_makes_them() {
+        assert_eq!(slugify_pretty("北約秘書長訪日 強調支援烏克蘭重要性"), "北約秘書長訪日-強調支援烏克蘭重要性");
+        assert_eq!(slugify_pretty("美中--台湾：关系"), "美中-台湾-关系");
+        assert_eq!(slugify_pretty("「空中皇后」波音747"), "空中皇后-波音747");
+        assert_eq!(slugify_pretty("Tom's (new) café!"), "Tom's-(new)-café!");
+    }
+}

@@ -1,0 +1,173 @@
+//! Templates (minijinja, embedded, overridable from `DIR/_theme/`), post
+//! bodies (Markdown with inline HTML, as Jekyll's kramdown reads them) and
+//! the comments block.
+
+use std::path::Path;
+
+use minijinja::{Environment, Value};
+
+use super::output::signature;
+use crate::config::{CommentProvider, Comments};
+
+/// Templates and assets of the default theme.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("theme/base.html")),
+    ("post.html", include_str!("theme/post.html")),
+    ("list.html", include_str!("theme/list.html")),
+    ("index.html", include_str!("theme/index.html")),
+    ("page.html", include_str!("theme/page.html")),
+    ("search.html", include_str!("theme/search.html")),
+    ("404.html", include_str!("theme/404.html")),
+];
+const ASSETS: &[(&str, &str)] =
+    &[("style.css", include_str!("theme/style.css")), ("search.js", include_str!("theme/search.js"))];
+
+pub struct Theme {
+    pub env: Environment<'static>,
+    /// `assets/newsmirror/<name>` → contents.
+    pub assets: Vec<(String, String)>,
+    /// Changes whenever a template or asset does: every page depends on it.
+    pub fingerprint: u64,
+}
+
+impl Theme {
+    /// The default theme with any `DIR/_theme/templates/<name>` and
+    /// `DIR/_theme/assets/<name>` files in its place.
+    pub fn load(site: &Path) -> Result<Theme, String> {
+        let mut env = Environment::new();
+        // minijinja's own escaping also turns `/` into `&#x2f;`, which makes
+        // every URL three times longer; `&<>"` are all HTML needs.
+        env.set_formatter(|out, _state, value| {
+            let text = if value.is_none() || value.is_undefined() {
+                String::new()
+            } else if value.is_safe() {
+                value.to_string()
+            } else {
+                escape_attr(&value.to_string())
+            };
+            std::fmt::Write::write_str(out, &text)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+        });
+        let mut texts = Vec::new();
+        for (name, default) in TEMPLATES {
+            let text = override_or(site, "templates", name, default);
+            texts.push((name.to_string(), text.clone()));
+            env.add_template_owned(name.to_string(), text).map_err(|e| format!("template {name}: {e}"))?;
+        }
+        let assets: Vec<(String, String)> = ASSETS
+            .iter()
+            .map(|(name, default)| (name.to_string(), override_or(site, "assets", name, default)))
+            .collect();
+        let fingerprint = signature((&texts, &assets, binary_identity()));
+        Ok(Theme { env, assets, fingerprint })
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<Vec<u8>, String> {
+        let tmpl = self.env.get_template(name).map_err(|e| e.to_string())?;
+        tmpl.render(ctx).map(String::into_bytes).map_err(|e| format!("{name}: {e}"))
+    }
+}
+
+/// Another newsmirror binary may render the same templates differently:
+/// its size and modification time are part of every page's signature.
+fn binary_identity() -> (u64, i128) {
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let s = super::cache::Stamp::of(&m);
+            (s.size, s.mtime_ns)
+        })
+        .unwrap_or_default()
+}
+
+fn override_or(site: &Path, kind: &str, name: &str, default: &str) -> String {
+    std::fs::read_to_string(site.join("_theme").join(kind).join(name)).unwrap_or_else(|_| default.to_string())
+}
+
+/// A post's or page's Markdown (with inline HTML) as HTML.
+pub fn markdown(text: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let parser = Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    html::push_html(&mut out, parser);
+    out
+}
+
+/// The provider's embed for a post, from `[site.comments]`.
+pub fn comments_block(c: &Comments) -> String {
+    let attrs = |prefix: &str| {
+        c.settings
+            .iter()
+            .map(|(k, v)| format!(" {prefix}{}=\"{}\"", escape_attr(&k.replace('_', "-")), escape_attr(v)))
+            .collect::<String>()
+    };
+    match c.provider {
+        CommentProvider::Giscus => format!(
+            "<script src=\"https://giscus.app/client.js\" data-mapping=\"pathname\"{} crossorigin=\"anonymous\" async></script>",
+            attrs("data-")
+        ),
+        CommentProvider::Utterances => format!(
+            "<script src=\"https://utteranc.es/client.js\" issue-term=\"pathname\"{} crossorigin=\"anonymous\" async></script>",
+            attrs("")
+        ),
+        CommentProvider::Gitalk => {
+            let config: serde_json::Map<String, serde_json::Value> = c
+                .settings
+                .iter()
+                .map(|(k, v)| {
+                    let value = if k == "admin" {
+                        serde_json::Value::from(v.split(',').map(|a| a.trim().to_string()).collect::<Vec<_>>())
+                    } else {
+                        serde_json::Value::from(v.as_str())
+                    };
+                    (camel(k), value)
+                })
+                .collect();
+            let json = serde_json::to_string(&config).unwrap_or_default().replace("</", "<\\/");
+            format!(
+                "<div id=\"gitalk-container\"></div>\
+                 <link rel=\"stylesheet\" href=\"https://unpkg.com/gitalk/dist/gitalk.css\">\
+                 <script src=\"https://unpkg.com/gitalk/dist/gitalk.min.js\"></script>\
+                 <script>if (window.Gitalk) {{ var c = {json}; c.id = c.id || location.pathname.slice(0, 50); new Gitalk(c).render(\"gitalk-container\"); }}</script>"
+            )
+        }
+    }
+}
+
+fn camel(k: &str) -> String {
+    match k {
+        "client_id" => "clientID".into(),
+        "client_secret" => "clientSecret".into(),
+        other => other.to_string(),
+    }
+}
+
+pub fn escape_attr(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+pub fn escape_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_post_format_s_body_renders_as_jekyll_shows_it() {
+        let html = markdown("<!--1675154046000-->\n[Title](https://e.example/a)\n------\n\n<div><p>x</p></div>\n");
+        assert!(html.contains("<h2><a href=\"https://e.example/a\">Title</a></h2>"), "{html}");
+        assert!(html.contains("<div><p>x</p></div>"), "{html}");
+    }
+
+    #[test]
+    fn comment_settings_become_the_provider_s_attributes() {
+        let c = Comments {
+            provider: CommentProvider::Utterances,
+            settings: [("repo".to_string(), "me/mirror\"x".to_string())].into_iter().collect(),
+        };
+        let html = comments_block(&c);
+        assert!(html.contains("utteranc.es/client.js") && html.contains("repo=\"me/mirror&quot;x\""), "{html}");
+    }
+}
