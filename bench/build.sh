@@ -67,8 +67,8 @@ setup_place() {
   cp -r "$here/hugo/." "$dir/hugo/"
   cp -al "$dir/site/_posts" "$dir/hugo/content/posts"
 
-  # Jekyll's side: post pages with prev/next, a home listing and an RSS feed
-  # of the latest 20. Plain Jekyll has no pagination or tag pages without
+  # Jekyll's side: post pages with prev/next, a home listing the newest 50
+  # (newsmirror's per_page) and an RSS feed of the newest 20. Plain Jekyll has no pagination or tag pages without
   # plugins, so it does less work than the other two (see the file counts).
   [[ " ${tools[*]} " == *" jekyll "* ]] || return 0
   mkdir -p "$dir/jekyll/_layouts"
@@ -116,7 +116,7 @@ EOF
 layout: default
 ---
 <ul>
-{% for post in site.posts limit: 20 %}<li><time>{{ post.date | date: "%Y-%m-%d" }}</time> <a href="{{ post.url | relative_url }}">{{ post.title }}</a></li>
+{% for post in site.posts limit: 50 %}<li><time>{{ post.date | date: "%Y-%m-%d" }}</time> <a href="{{ post.url | relative_url }}">{{ post.title }}</a></li>
 {% endfor %}
 </ul>
 EOF
@@ -161,7 +161,10 @@ build() { # where tool
     # the first a cache read: each build starts cold, as the others do.
     jekyll) cmd=(jekyll build --source "$dir/jekyll" --destination "$out" --disable-disk-cache) ;;
   esac
-  rm -rf "$out"
+  # newsmirror keeps what it learnt of each post and output file in
+  # SITE/.newsmirror and skips whatever is unchanged: without this, rounds
+  # after the first would time an incremental no-op, not a build.
+  rm -rf "$out" "$dir/site/.newsmirror"
   # Write back the last build's output now, not during this one's timing.
   sync
   /usr/bin/time -f '%e %M' -o "$dir/time" "${cmd[@]}" >"$log" 2>&1 || return 1
@@ -202,7 +205,7 @@ col() { awk -v w="$1" -v t="$2" -v c="$3" '$1 == w && $2 == t { print $c }' "$re
 
 echo
 mib_of() { awk '{ printf "%.1f", $1 / 1048576 }'; }
-echo "$n posts ($(find "$shm/site/_posts" -type f -printf '%s\n' | awk '{ b += $1 } END { printf "%.0f\n", b }' | mib_of) MiB of markdown), $rounds rounds, medians; $(nproc) cores"
+echo "$n posts ($(find "$shm/site/_posts" -type f -printf '%s\n' | awk '{ b += $1 } END { printf "%.0f\n", b }' | mib_of) MiB of markdown), medians of $rounds round(s); $(nproc) cores"
 echo "disk: $disk ($(stat -f -c %T "$disk")), tmpfs: $shm ($(stat -f -c %T "$shm"))"
 echo "newsmirror: $bin; $(hugo version | cut -d' ' -f1-2)$( [[ " ${tools[*]} " == *" jekyll "* ]] && echo "; $(jekyll --version)")"
 echo

@@ -165,7 +165,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
             source: &e.meta.source,
         })
         .collect();
-    search::write(&out, &docs, fingerprint);
+    search::write(&out, &docs);
 
     let counts = out.finish().map_err(SiteError::Output)?;
     Ok(BuildReport { posts: entries.len(), counts, skipped, url_clashes, elapsed: started.elapsed() })
@@ -250,7 +250,7 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
         ctx.out.produce(&e.file, sig, || {
             let text = read_text(&site.join(&e.meta.rel)).ok_or("cannot read the post")?;
             let (_, body) = posts::split_front_matter(&text);
-            let html = render::markdown(body);
+            let html = render::fix_links(&render::markdown(body), &e.meta.from, ctx.base());
             let block = comments.as_deref().filter(|_| e.meta.comments).map(|c| Value::from_safe_string(c.to_string()));
             ctx.theme.render(
                 "post.html",

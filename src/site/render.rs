@@ -93,6 +93,71 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// Links in a post's content as a reader of this site needs them: the
+/// old system copied feed HTML as is, so `/tag/x` and `page.html` still
+/// point at the original site (resolved against the post's `from:`), and
+/// images mirrored into `/assets/` move under the base URL. Content with no
+/// such link (anything newsmirror wrote) is returned untouched, unparsed.
+pub fn fix_links(html: &str, from: &str, baseurl: &str) -> String {
+    if !needs_fixing(html) {
+        return html.to_string();
+    }
+    let origin = url::Url::parse(from).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+    let fix = |value: &str| -> Option<String> {
+        let v = value.trim();
+        if v.starts_with("/assets/") {
+            return Some(format!("{baseurl}{v}"));
+        }
+        if is_settled(v) {
+            return None;
+        }
+        origin.as_ref().and_then(|o| o.join(v).ok()).map(String::from)
+    };
+    let handler = |attr: &'static str| {
+        move |el: &mut lol_html::html_content::Element| {
+            if let Some(fixed) = el.get_attribute(attr).and_then(|v| fix(&v)) {
+                el.set_attribute(attr, &fixed)?;
+            }
+            Ok(())
+        }
+    };
+    let settings = lol_html::RewriteStrSettings {
+        element_content_handlers: vec![
+            lol_html::element!("a[href]", handler("href")),
+            lol_html::element!("img[src]", handler("src")),
+        ],
+        ..lol_html::RewriteStrSettings::new()
+    };
+    lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
+/// Absolute, a fragment, or not a navigation at all.
+fn is_settled(v: &str) -> bool {
+    let lower = v.get(..v.len().min(11)).unwrap_or(v).to_ascii_lowercase();
+    v.is_empty()
+        || v.starts_with('#')
+        || v.starts_with("//")
+        || ["http:", "https:", "mailto:", "data:", "javascript:", "tel:", "ftp:", "magnet:"]
+            .iter()
+            .any(|s| lower.starts_with(s))
+}
+
+fn needs_fixing(html: &str) -> bool {
+    for attr in ["href=", "src=", "HREF=", "SRC="] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let value = rest.trim_start_matches(['"', '\'', ' ']);
+            let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
+            let v = &value[..end];
+            if v.starts_with("/assets/") || !is_settled(v) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// The provider's embed for a post, from `[site.comments]`.
 pub fn comments_block(c: &Comments) -> String {
     let attrs = |prefix: &str| {
@@ -159,6 +224,16 @@ mod tests {
         let html = markdown("<!--1675154046000-->\n[Title](https://e.example/a)\n------\n\n<div><p>x</p></div>\n");
         assert!(html.contains("<h2><a href=\"https://e.example/a\">Title</a></h2>"), "{html}");
         assert!(html.contains("<div><p>x</p></div>"), "{html}");
+    }
+
+    #[test]
+    fn old_content_links_point_at_the_original_site_and_assets_at_the_base() {
+        let html = "<a href='/tag/x'>t</a><a href=\"https://e.example/y\">y</a><img src=\"/assets/ab.jpg\"><a href=\"#n\">n</a>";
+        let out = fix_links(html, "https://www.cna.com.tw/news/aopl/1.aspx", "/m");
+        assert!(out.contains("href=\"https://www.cna.com.tw/tag/x\""), "{out}");
+        assert!(out.contains("src=\"/m/assets/ab.jpg\"") && out.contains("href=\"#n\""), "{out}");
+        let clean = "<p><a href=\"https://e.example/\">x</a></p>";
+        assert_eq!(fix_links(clean, "https://e.example/a", "/m"), clean);
     }
 
     #[test]

@@ -9,13 +9,13 @@
 //! Layout, so a phone downloads only what a query needs and a build after
 //! new posts rewrites only what changed:
 //! - posts, oldest first, are numbered; every `SEGMENT` of them form a
-//!   segment with its own index, split into `SHARDS` files by token hash
-//!   (`s<segment>-<version>/<shard>.json`: token → post numbers). A query
+//!   segment with its own index, split by token hash into up to `SHARDS`
+//!   files (`s<segment>/<shard>.json`: token → post numbers). A query
 //!   fetches one shard per token per segment.
-//! - `docs/<chunk>-<version>.json`: title, URL, date and source of each
-//!   `DOC_CHUNK` posts, fetched only for the hits shown.
-//! - `meta.json`: the segment and chunk versions (content hashes), so a
-//!   cached old file is never mixed with a new one.
+//! - `docs/<chunk>.json`: title, URL, date and source of each `DOC_CHUNK`
+//!   posts, fetched only for the hits shown.
+//! - `meta.json`: shard counts and content versions, which the script
+//!   appends as `?v=` so a browser never mixes a cached old file with new.
 
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -80,59 +80,62 @@ pub fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// FNV-1a over UTF-8, as `search.js` computes it.
-pub fn shard_of(token: &str) -> u32 {
+/// FNV-1a over UTF-8, as `search.js` computes it; a token's shard is
+/// this modulo the segment's shard count.
+pub fn fnv1a(token: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in token.bytes() {
         h ^= u32::from(b);
         h = h.wrapping_mul(0x0100_0193);
     }
-    h % SHARDS
+    h
 }
 
-/// Write the index for `docs` (oldest first) under `search/`.
-pub fn write(out: &Output, docs: &[Doc], theme: u64) {
-    let mut segment_versions = Vec::new();
+/// Shard files for a segment of `docs` documents: about 64 documents' worth
+/// of tokens per file, a power of two up to [`SHARDS`], so a small site
+/// has a few files and a full segment 256.
+pub fn shards_for(docs: usize) -> u32 {
+    (docs.div_ceil(64).next_power_of_two() as u32).clamp(1, SHARDS)
+}
+
+/// Write the index for `docs` (oldest first) under `search/`. Files are
+/// written only when their content changed: a new post rewrites the shards
+/// its tokens fall in, in the newest segment only.
+pub fn write(out: &Output, docs: &[Doc]) {
+    let mut segments = Vec::new();
     for (s, seg) in docs.chunks(SEGMENT).enumerate() {
-        let version = signature((seg, theme)) & 0xffff_ffff;
-        segment_versions.push(format!("{version:08x}"));
-        let dir = format!("search/s{s}-{version:08x}");
-        // Shard files of an unchanged segment are all fresh, or none is.
-        if out.is_fresh(&format!("{dir}/00.json"), version) {
-            for shard in 1..SHARDS {
-                out.is_fresh(&format!("{dir}/{shard:02x}.json"), version);
-            }
-            continue;
-        }
-        let mut shards: Vec<BTreeMap<String, Vec<usize>>> = vec![BTreeMap::new(); SHARDS as usize];
+        let shards = shards_for(seg.len());
+        let mut maps: Vec<BTreeMap<String, Vec<usize>>> = vec![BTreeMap::new(); shards as usize];
         for (i, d) in seg.iter().enumerate() {
             let id = s * SEGMENT + i;
-            let text = format!("{} {}", d.title, d.excerpt);
-            for t in tokens(&text) {
-                shards[shard_of(&t) as usize].entry(t).or_default().push(id);
+            for t in tokens(&format!("{} {}", d.title, d.excerpt)) {
+                maps[(fnv1a(&t) % shards) as usize].entry(t).or_default().push(id);
             }
         }
-        for (shard, map) in shards.iter().enumerate() {
+        let mut versions = Vec::with_capacity(maps.len());
+        for (shard, map) in maps.iter().enumerate() {
             let json = serde_json::to_vec(map).unwrap_or_default();
-            out.write(&format!("{dir}/{shard:02x}.json"), version, &json);
+            let sig = signature(&json);
+            out.produce(&format!("search/s{s}/{shard:02x}.json"), sig, || Ok(json));
+            versions.push(sig);
         }
+        segments
+            .push(serde_json::json!({ "shards": shards, "v": format!("{:08x}", signature(&versions) & 0xffff_ffff) }));
     }
-    let mut doc_versions = BTreeMap::new();
+    let mut chunks = Vec::new();
     for (c, chunk) in docs.chunks(DOC_CHUNK).enumerate() {
-        let version = signature(chunk) & 0xffff_ffff;
-        doc_versions.insert(c.to_string(), format!("{version:08x}"));
-        out.produce(&format!("search/docs/{c}-{version:08x}.json"), version, || {
-            let rows: Vec<[&str; 4]> = chunk.iter().map(|d| [d.title, d.url, d.date.as_str(), d.source]).collect();
-            serde_json::to_vec(&rows).map_err(|e| e.to_string())
-        });
+        let rows: Vec<[&str; 4]> = chunk.iter().map(|d| [d.title, d.url, d.date.as_str(), d.source]).collect();
+        let json = serde_json::to_vec(&rows).unwrap_or_default();
+        let sig = signature(&json);
+        out.produce(&format!("search/docs/{c}.json"), sig, || Ok(json));
+        chunks.push(format!("{:08x}", sig & 0xffff_ffff));
     }
     let meta = serde_json::json!({
         "count": docs.len(),
-        "shards": SHARDS,
         "segment": SEGMENT,
         "doc_chunk": DOC_CHUNK,
-        "segments": segment_versions,
-        "doc_versions": doc_versions,
+        "segments": segments,
+        "chunks": chunks,
     });
     let bytes = serde_json::to_vec(&meta).unwrap_or_default();
     out.produce("search/meta.json", signature(&bytes), || Ok(bytes.clone()));
@@ -153,6 +156,7 @@ mod tests {
     #[test]
     fn shards_match_the_script_s_fnv1a() {
         // FNV-1a 32 of "a" is 0xe40c292c.
-        assert_eq!(shard_of("a"), 0xe40c_292c % SHARDS);
+        assert_eq!(fnv1a("a"), 0xe40c_292c);
+        assert_eq!((shards_for(1), shards_for(64), shards_for(65), shards_for(20_000)), (1, 1, 2, 256));
     }
 }

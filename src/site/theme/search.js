@@ -55,11 +55,11 @@
   function hex(n) { return (n < 16 ? "0" : "") + n.toString(16); }
 
   function postings(meta, token) {
-    var shard = hex(fnv1a(token) % meta.shards);
-    var parts = [];
-    for (var s = 0; s < meta.segments.length; s++) {
-      parts.push(get("s" + s + "-" + meta.segments[s] + "/" + shard + ".json").then(function (idx) { return idx[token] || []; }));
-    }
+    var h = fnv1a(token), parts = [];
+    meta.segments.forEach(function (seg, s) {
+      var file = "s" + s + "/" + hex(h % seg.shards) + ".json?v=" + seg.v;
+      parts.push(get(file).then(function (idx) { return idx[token] || []; }));
+    });
     return Promise.all(parts).then(function (lists) { return [].concat.apply([], lists); });
   }
 
@@ -70,7 +70,7 @@
     var chunks = {};
     shown.forEach(function (id) { chunks[Math.floor(id / meta.doc_chunk)] = true; });
     var names = Object.keys(chunks);
-    return Promise.all(names.map(function (c) { return get("docs/" + c + "-" + meta.doc_versions[c] + ".json"); })).then(function (docs) {
+    return Promise.all(names.map(function (c) { return get("docs/" + c + ".json?v=" + meta.chunks[c]); })).then(function (docs) {
       var byChunk = {};
       names.forEach(function (c, i) { byChunk[c] = docs[i]; });
       shown.forEach(function (id) {
