@@ -111,26 +111,49 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
         dirs.push("archived");
     }
     let (files, skipped) = posts::discover(&opts.site, &dirs);
+    tracing::debug!(elapsed = ?started.elapsed(), files = files.len(), "posts found");
     let url_rules = signature((&settings.permalink, format!("{:?}", settings.url_zone)));
     let cached = cache::load(&state.join("build-posts"), url_rules);
+    tracing::debug!(elapsed = ?started.elapsed(), "cache loaded");
     let rules = posts::UrlRules { permalink: &settings.permalink, zone: settings.url_zone };
-    let mut read: Vec<(Stamp, PostMeta)> = files
+    // Stat in parallel, then take unchanged posts out of the cache (moved,
+    // not cloned) and read only the others.
+    let stamps: Vec<Option<(String, Stamp)>> = files
         .par_iter()
-        .filter_map(|path| {
+        .map(|path| {
             let stamp = Stamp::of(&std::fs::metadata(path).ok()?);
             let rel = path.strip_prefix(&opts.site).unwrap_or(path).to_string_lossy().replace('\\', "/");
-            if let Some((s, meta)) = cached.get(&rel)
-                && *s == stamp
-            {
-                return Some((stamp, meta.clone()));
-            }
-            let text = read_text(path)?;
-            Some((stamp, posts::parse(&opts.site, path, &text, &rules).meta))
+            Some((rel, stamp))
         })
         .collect();
+    let cached_count = cached.len();
+    let mut cached = cached;
+    let mut read: Vec<(Stamp, PostMeta, bool)> = Vec::with_capacity(files.len());
+    let mut stale = Vec::new();
+    for (path, found) in files.iter().zip(stamps) {
+        let Some((rel, stamp)) = found else { continue };
+        match cached.remove(&rel) {
+            Some((s, meta)) if s == stamp => read.push((stamp, meta, false)),
+            _ => stale.push((path, stamp)),
+        }
+    }
+    let fresh: Vec<(Stamp, PostMeta, bool)> = stale
+        .par_iter()
+        .filter_map(|(path, stamp)| {
+            let text = read_text(path)?;
+            Some((*stamp, posts::parse(&opts.site, path, &text, &rules).meta, true))
+        })
+        .collect();
+    read.extend(fresh);
+    let cached = cached_count;
     read.sort_by(|a, b| a.1.date.cmp(&b.1.date).then_with(|| a.1.rel.cmp(&b.1.rel)));
-    let _ = cache::save(&state.join("build-posts"), url_rules, &read.iter().map(|(s, m)| (*s, m)).collect::<Vec<_>>());
+    if read.len() != cached || read.iter().any(|r| r.2) {
+        let rows: Vec<(Stamp, &PostMeta)> = read.iter().map(|(s, m, _)| (*s, m)).collect();
+        let _ = cache::save(&state.join("build-posts"), url_rules, &rows);
+    }
+    let read: Vec<(Stamp, PostMeta)> = read.into_iter().map(|(s, m, _)| (s, m)).collect();
 
+    tracing::debug!(elapsed = ?started.elapsed(), posts = read.len(), "posts read");
     let (entries, url_clashes) = entries(read, &settings);
     let fingerprint = signature((
         theme.fingerprint,
@@ -150,11 +173,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     }));
     let ctx = Ctx { settings: &settings, theme: &theme, out: &out, fingerprint, site_value };
 
+    tracing::debug!(elapsed = ?started.elapsed(), "urls");
     write_posts(&ctx, &opts.site, &entries);
+    tracing::debug!(elapsed = ?started.elapsed(), "post pages");
     lists::write_all(&ctx, &entries);
+    tracing::debug!(elapsed = ?started.elapsed(), "lists");
     feeds::write_all(&ctx, &opts.site, &entries);
     files::write_pages_and_static(&ctx, &opts.site, &opts.out);
     write_fixed_pages(&ctx);
+    tracing::debug!(elapsed = ?started.elapsed(), "feeds and pages");
     let docs: Vec<search::Doc> = entries
         .iter()
         .map(|e| search::Doc {
@@ -166,6 +193,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
         })
         .collect();
     search::write(&out, &docs);
+    tracing::debug!(elapsed = ?started.elapsed(), "search");
 
     let counts = out.finish().map_err(SiteError::Output)?;
     Ok(BuildReport { posts: entries.len(), counts, skipped, url_clashes, elapsed: started.elapsed() })

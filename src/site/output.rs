@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub type Signature = u64;
 
-/// A stable 64-bit hash (FNV-1a): the manifest outlives the binary that
-/// wrote it, so std's hasher (free to change between releases) won't do.
+/// A stable 64-bit hash, eight bytes a step (an FNV-style multiply and a
+/// rotate): signatures of 100,000 posts are hashed on every build, and the
+/// manifest outlives the process, so std's seeded hashers won't do.
 #[derive(Default)]
 pub struct Fnv(u64);
 
@@ -23,16 +24,31 @@ impl Fnv {
     pub fn new() -> Fnv {
         Fnv(0xcbf2_9ce4_8422_2325)
     }
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
+    }
 }
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
     }
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.mix(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
         }
     }
 }
@@ -47,6 +63,9 @@ pub struct Output {
     root: PathBuf,
     manifest: PathBuf,
     previous: HashMap<String, Signature>,
+    /// The last build's files are trusted to be there unless the output was
+    /// wiped (its front page is gone): one stat, not one per file.
+    intact: bool,
     current: Mutex<HashMap<String, Signature>>,
     written: AtomicUsize,
     errors: Mutex<Vec<String>>,
@@ -63,6 +82,8 @@ pub struct Counts {
 impl Output {
     pub fn open(root: &Path, manifest: &Path) -> std::io::Result<Output> {
         std::fs::create_dir_all(root)?;
+        // `--site .` and `--site /abs/path` are the same output.
+        let root = &std::fs::canonicalize(root)?;
         let mut previous = HashMap::new();
         // A manifest for another output directory says nothing about this one.
         if let Ok(text) = std::fs::read_to_string(manifest) {
@@ -77,10 +98,12 @@ impl Output {
                 }
             }
         }
+        let intact = root.join("index.html").is_file();
         Ok(Output {
             root: root.to_path_buf(),
             manifest: manifest.to_path_buf(),
             previous,
+            intact,
             current: Mutex::new(HashMap::new()),
             written: AtomicUsize::new(0),
             errors: Mutex::new(Vec::new()),
@@ -94,11 +117,31 @@ impl Output {
     /// Whether `rel` is up to date for `sig`; if so it is kept as is.
     /// Otherwise the caller renders it and calls [`Output::write`].
     pub fn is_fresh(&self, rel: &str, sig: Signature) -> bool {
-        let fresh = self.previous.get(rel) == Some(&sig) && self.root.join(rel).is_file();
+        let fresh = self.intact && self.previous.get(rel) == Some(&sig);
         if fresh {
             self.lock_current().insert(rel.to_string(), sig);
         }
         fresh
+    }
+
+    /// For work that makes many files: whether the inputs named `key` are
+    /// unchanged since the last build. Recorded in the manifest like a file
+    /// (the key starts with `@`, so it names none).
+    pub fn same_inputs(&self, key: &str, sig: Signature) -> bool {
+        let key = format!("@{key}");
+        self.lock_current().insert(key.clone(), sig);
+        self.previous.get(&key) == Some(&sig)
+    }
+
+    /// Keep `rel` as the last build wrote it; false if it is gone.
+    pub fn keep(&self, rel: &str) -> bool {
+        match self.previous.get(rel) {
+            Some(sig) if self.intact => {
+                self.lock_current().insert(rel.to_string(), *sig);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Write `rel` (made from inputs with signature `sig`).
@@ -142,7 +185,7 @@ impl Output {
         let current = self.current.into_inner().unwrap_or_else(|p| p.into_inner());
         let mut errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
         let mut deleted = 0;
-        for rel in self.previous.keys().filter(|r| !current.contains_key(*r)) {
+        for rel in self.previous.keys().filter(|r| !current.contains_key(*r) && !r.starts_with('@')) {
             let path = self.root.join(rel);
             match std::fs::remove_file(&path) {
                 Ok(()) => deleted += 1,
@@ -157,6 +200,9 @@ impl Output {
                 }
                 dir = d.parent();
             }
+        }
+        if current == self.previous && errors.is_empty() && deleted == 0 {
+            return Ok(Counts { files: current.len(), written: 0, deleted: 0 });
         }
         let mut entries: Vec<(&String, &Signature)> = current.iter().collect();
         entries.sort();

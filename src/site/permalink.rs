@@ -127,13 +127,16 @@ fn is_decimal_digit(c: char) -> bool {
 /// Jekyll's `URL.escape_path`: everything but unreserved characters,
 /// sub-delimiters, `:`, `@` and `/` is percent-encoded.
 pub fn escape_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(path.len() * 3);
     for b in path.bytes() {
         let c = b as char;
         if c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/".contains(c) {
             out.push(c);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
     out

@@ -57,8 +57,9 @@ pub fn discover(site: &Path, dirs: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>) {
             }
         });
     }
-    posts.sort();
-    skipped.sort();
+    // By bytes: Path's component-wise ordering is several times slower.
+    posts.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    skipped.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     (posts, skipped)
 }
 

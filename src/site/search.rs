@@ -105,6 +105,16 @@ pub fn write(out: &Output, docs: &[Doc]) {
     let mut segments = Vec::new();
     for (s, seg) in docs.chunks(SEGMENT).enumerate() {
         let shards = shards_for(seg.len());
+        // Tokenising a segment is the costly part: skip it when none of its
+        // documents changed and its files are all there.
+        let input = signature(seg);
+        let version = format!("{:08x}", input & 0xffff_ffff);
+        if out.same_inputs(&format!("search/s{s}"), input)
+            && (0..shards).all(|shard| out.keep(&format!("search/s{s}/{shard:02x}.json")))
+        {
+            segments.push(serde_json::json!({ "shards": shards, "v": version }));
+            continue;
+        }
         let mut maps: Vec<BTreeMap<String, Vec<usize>>> = vec![BTreeMap::new(); shards as usize];
         for (i, d) in seg.iter().enumerate() {
             let id = s * SEGMENT + i;
@@ -112,15 +122,11 @@ pub fn write(out: &Output, docs: &[Doc]) {
                 maps[(fnv1a(&t) % shards) as usize].entry(t).or_default().push(id);
             }
         }
-        let mut versions = Vec::with_capacity(maps.len());
         for (shard, map) in maps.iter().enumerate() {
             let json = serde_json::to_vec(map).unwrap_or_default();
-            let sig = signature(&json);
-            out.produce(&format!("search/s{s}/{shard:02x}.json"), sig, || Ok(json));
-            versions.push(sig);
+            out.produce(&format!("search/s{s}/{shard:02x}.json"), signature(&json), || Ok(json));
         }
-        segments
-            .push(serde_json::json!({ "shards": shards, "v": format!("{:08x}", signature(&versions) & 0xffff_ffff) }));
+        segments.push(serde_json::json!({ "shards": shards, "v": version }));
     }
     let mut chunks = Vec::new();
     for (c, chunk) in docs.chunks(DOC_CHUNK).enumerate() {
