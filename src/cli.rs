@@ -72,6 +72,14 @@ enum Command {
         #[arg(long)]
         timezone: Option<String>,
     },
+    /// Start a new mirror in DIR: newsmirror.toml, .gitignore and a GitHub Actions workflow.
+    Init {
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// Also a _config.yml and layouts, for building the posts with Jekyll.
+        #[arg(long)]
+        jekyll: bool,
+    },
     /// Build the static site from DIR/_posts/ (and archived/) into DIR/_site/.
     Build {
         /// The site: posts in DIR/_posts/, config in DIR/newsmirror.toml and DIR/_config.yml.
@@ -123,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Run { config, site, wait } => run(config.as_deref(), &site, Duration::from_secs(wait)),
         Command::Demo { dir } => demo::run(&dir),
         Command::Parse { input, json, raw, name, timezone } => parse(&input, json, raw, name, timezone.as_deref()),
+        Command::Init { dir, jekyll } => init(&dir, jekyll),
         Command::Build { site, out, config } => build(&site, out, config.as_deref()),
         Command::Serve { site, out, config, port } => serve(&site, out, config.as_deref(), port),
         Command::Extract { input, base_url, rules, text, config } => {
@@ -274,6 +283,28 @@ fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Opt
         }
     }
     EXIT_OK
+}
+
+fn init(dir: &Path, jekyll: bool) -> u8 {
+    match crate::init::init(dir, jekyll) {
+        Ok(done) => {
+            for d in done {
+                match d {
+                    crate::init::Done::Created(p) => println!("  created  {}", p.display()),
+                    crate::init::Done::Kept(p) => println!("  kept     {} (exists)", p.display()),
+                }
+            }
+            println!(
+                "\nNext: edit {0}/newsmirror.toml, then `newsmirror run --site {0}` and `newsmirror serve --site {0}`.",
+                dir.display()
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", dir.display());
+            EXIT_SOURCE_FAILED
+        }
+    }
 }
 
 /// The `[site]` table of the config, if there is a newsmirror.toml.

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod init;
 pub mod images;
 pub mod pipeline;
 pub mod post;

@@ -1,0 +1,45 @@
+//! `newsmirror init`: a new mirror that runs, builds, and (with --jekyll)
+//! builds with Debian's Jekyll to the same post URLs.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn init_scaffolds_a_mirror_that_builds_with_newsmirror_and_with_jekyll() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("mirror");
+    let out = newsmirror(&["init", site.to_str().unwrap(), "--jekyll"]);
+    assert!(out.status.success(), "{}", text(&out));
+    for f in ["newsmirror.toml", ".gitignore", ".github/workflows/mirror.yml", "_config.yml", "_layouts/post.html"] {
+        assert!(site.join(f).is_file(), "{f}");
+    }
+    let workflow = std::fs::read_to_string(site.join(".github/workflows/mirror.yml")).unwrap();
+    for step in ["cron:", "newsmirror run", "git push", "newsmirror build", "deploy-pages"] {
+        assert!(workflow.contains(step), "{step}");
+    }
+    // A second init keeps what is there.
+    let again = newsmirror(&["init", site.to_str().unwrap()]);
+    assert!(text(&again).contains("kept") && !text(&again).contains("created"), "{}", text(&again));
+
+    let name = "2023-01-31-北約秘書長訪日 強調支援烏克蘭重要性.md";
+    std::fs::copy(shared.join("seed/000_ccd9b382a023a351.txt"), site.join("_posts").join(name)).unwrap();
+    let built = newsmirror(&["build", "--site", site.to_str().unwrap()]);
+    assert!(built.status.success(), "{}", text(&built));
+    let url_file = "2023-01-31/北約秘書長訪日-強調支援烏克蘭重要性.html";
+    assert!(site.join("_site").join(url_file).is_file());
+
+    if std::process::Command::new("jekyll").arg("--version").output().is_err() {
+        eprintln!("skipping the Jekyll half: `jekyll` is not installed (.ci/run installs Debian's package)");
+        return;
+    }
+    let jekyll_out = dir.path().join("jekyll-site");
+    let j = std::process::Command::new("jekyll")
+        .args(["build", "--source", site.to_str().unwrap(), "--destination", jekyll_out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(j.status.success(), "jekyll build failed:\n{}", text(&j));
+    let page = std::fs::read_to_string(jekyll_out.join(url_file)).unwrap();
+    assert!(page.contains("北約秘書長訪日 強調支援烏克蘭重要性") && page.contains("（中央社東京31日綜合外電報導）"));
+}
