@@ -64,7 +64,11 @@ fn home_post_and_chinese_search_work_in_chromium_without_console_errors() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("_posts")).unwrap();
-    std::fs::write(site.join("newsmirror.toml"), "[site]\ntitle = \"测试镜像\"\nbaseurl = \"/mirror\"\nper_page = 10\n").unwrap();
+    std::fs::write(
+        site.join("newsmirror.toml"),
+        "[site]\ntitle = \"测试镜像\"\nbaseurl = \"/mirror\"\nper_page = 10\n",
+    )
+    .unwrap();
     let seed = "2023-01-31-北約秘書長訪日 強調支援烏克蘭重要性.md";
     std::fs::copy(shared.join("seed/000_ccd9b382a023a351.txt"), site.join("_posts").join(seed)).unwrap();
     for i in 1..=25 {
