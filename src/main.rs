@@ -4,12 +4,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    // Printing into a closed pipe (`newsmirror build | head -1`) should end
-    // the program quietly, as it ends `cat`, not panic.
-    #[cfg(unix)]
-    // SAFETY: called first, before any thread exists; SIG_DFL is a valid handler.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     newsmirror::cli::main()
 }
