@@ -18,6 +18,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_SOURCE_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_LOCKED: u8 = 3;
+/// The posts are written (and committed, if asked) but git could not publish them.
+pub const EXIT_PUBLISH: u8 = 4;
 /// As shells report a process ended by SIGINT.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
@@ -48,6 +50,12 @@ enum Command {
         /// Seconds to wait for another run on the same site to finish.
         #[arg(long, value_name = "SECONDS", default_value_t = 120)]
         wait: u64,
+        /// Commit the new posts to git, with a message counting them per source.
+        #[arg(long)]
+        commit: bool,
+        /// Commit, then push; a rejected push is rebased onto the remote and retried.
+        #[arg(long)]
+        push: bool,
     },
     /// Mirror the built-in sample feeds (served on 127.0.0.1, no network needed) into DIR.
     Demo {
@@ -128,7 +136,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let code = match cli.command {
-        Command::Run { config, site, wait } => run(config.as_deref(), &site, Duration::from_secs(wait)),
+        Command::Run { config, site, wait, commit, push } => {
+            run(config.as_deref(), &site, Duration::from_secs(wait), Publish { commit: commit || push, push })
+        }
         Command::Demo { dir } => demo::run(&dir),
         Command::Parse { input, json, raw, name, timezone } => parse(&input, json, raw, name, timezone.as_deref()),
         Command::Init { dir, jekyll } => init(&dir, jekyll),
@@ -151,7 +161,14 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
-fn run(config: Option<&Path>, site: &Path, wait: Duration) -> u8 {
+/// What to do with the new posts after a run.
+#[derive(Clone, Copy, Default)]
+pub struct Publish {
+    pub commit: bool,
+    pub push: bool,
+}
+
+fn run(config: Option<&Path>, site: &Path, wait: Duration, publish: Publish) -> u8 {
     let config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
         Ok(c) => c,
         Err(e) => {
@@ -160,11 +177,11 @@ fn run(config: Option<&Path>, site: &Path, wait: Duration) -> u8 {
         }
     };
     let fetcher = Fetcher::new(config.settings.clone());
-    run_config(&config, site, wait, fetcher)
+    run_config(&config, site, wait, fetcher, publish)
 }
 
 /// Run `config` into `site`, printing the report; returns the exit code.
-pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher) -> u8 {
+pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher, publish: Publish) -> u8 {
     let started = Instant::now();
     let opts = RunOptions { site: site.to_path_buf(), lock_wait: wait, run_time: chrono::Utc::now() };
     let enabled = config.sources.iter().filter(|s| s.enabled).count() as u64;
@@ -196,6 +213,12 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
         }
         Ok(report) => {
             println!("{}", report::totals(&report, started.elapsed()));
+            if publish.commit
+                && let Err(e) = publish_report(site, &report, publish)
+            {
+                eprintln!("error: {e}");
+                return EXIT_PUBLISH;
+            }
             if report.failures() > 0 { EXIT_SOURCE_FAILED } else { EXIT_OK }
         }
         Err(e @ crate::store::StoreError::Locked { .. }) => {
@@ -207,6 +230,26 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
             EXIT_SOURCE_FAILED
         }
     }
+}
+
+fn publish_report(
+    site: &Path,
+    report: &pipeline::RunReport,
+    publish: Publish,
+) -> Result<(), crate::publish::PublishError> {
+    match crate::publish::commit(site, report)? {
+        Some(id) => println!("committed {}: {}", &id[..id.len().min(10)], crate::publish::message(report)),
+        None => println!("nothing new to commit"),
+    }
+    if publish.push {
+        let attempts = crate::publish::push(site)?;
+        if attempts > 1 {
+            println!("pushed (after {} rebase{} onto the remote)", attempts - 1, if attempts == 2 { "" } else { "s" });
+        } else {
+            println!("pushed");
+        }
+    }
+    Ok(())
 }
 
 fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Option<&str>) -> u8 {

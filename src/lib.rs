@@ -15,6 +15,7 @@ pub mod images;
 pub mod init;
 pub mod pipeline;
 pub mod post;
+pub mod publish;
 pub mod report;
 pub mod sanitize;
 pub mod site;

@@ -81,7 +81,13 @@ pub fn run(dir: &Path) -> u8 {
         rules: Default::default(),
         site: Default::default(),
     };
-    let code = crate::cli::run_config(&config, dir, Duration::from_secs(10), Fetcher::new(config.settings.clone()));
+    let code = crate::cli::run_config(
+        &config,
+        dir,
+        Duration::from_secs(10),
+        Fetcher::new(config.settings.clone()),
+        Default::default(),
+    );
     let posts = dir.join("_posts");
     if let Ok(entries) = std::fs::read_dir(&posts) {
         let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();

@@ -1,0 +1,121 @@
+//! `run --commit` / `--push` against real git repositories: a bare remote
+//! in a temporary directory and a second clone that pushes first.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::http::{TestServer, handler, ok};
+use common::*;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn clone(remote: &Path, to: &Path) {
+    git(remote.parent().unwrap(), &["clone", "--quiet", remote.to_str().unwrap(), to.to_str().unwrap()]);
+    git(to, &["config", "user.name", "Tester"]);
+    git(to, &["config", "user.email", "tester@example.org"]);
+}
+
+fn feed_server(n: usize) -> TestServer {
+    let body = rss_numbered(n, "Item", "https://e.example/", &format!("<p>{}</p>", "Long enough text. ".repeat(40)));
+    TestServer::start(vec![("/f.xml", handler(move |_, _| ok("application/rss+xml", body.clone())))])
+}
+
+fn setup(dir: &Path, feed: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let remote = dir.join("remote.git");
+    let out = Command::new("git").args(["init", "--quiet", "--bare", "-b", "main"]).arg(&remote).output().unwrap();
+    assert!(out.status.success());
+    let site = dir.join("site");
+    clone(&remote, &site);
+    std::fs::write(site.join("newsmirror.toml"), format!("[[source]]\nname = \"Local\"\nurl = \"{feed}\"\n")).unwrap();
+    std::fs::write(site.join(".gitignore"), "_site/\n.newsmirror/\n").unwrap();
+    git(&site, &["add", "."]);
+    git(&site, &["commit", "--quiet", "-m", "start"]);
+    git(&site, &["push", "--quiet", "-u", "origin", "main"]);
+    (remote, site)
+}
+
+#[test]
+fn a_push_that_lost_a_race_is_rebased_and_no_post_is_lost() {
+    let server = feed_server(3);
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, site) = setup(dir.path(), &server.url("/f.xml"));
+    // Someone else pushes after this clone was made.
+    let other = dir.path().join("other");
+    clone(&remote, &other);
+    std::fs::write(other.join("README.md"), "# My mirror\n").unwrap();
+    git(&other, &["add", "README.md"]);
+    git(&other, &["commit", "--quiet", "-m", "readme"]);
+    git(&other, &["push", "--quiet"]);
+
+    let out = newsmirror(&["run", "--site", site.to_str().unwrap(), "--push"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("committed") && said.contains("newsmirror: 3 new posts (Local 3)"), "{said}");
+    assert!(said.contains("pushed (after 1 rebase onto the remote)"), "{said}");
+
+    let log = git(&remote, &["log", "--format=%s", "main"]);
+    assert_eq!(log.lines().collect::<Vec<_>>(), ["newsmirror: 3 new posts (Local 3)", "readme", "start"], "{log}");
+    let files = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(files.lines().filter(|f| f.starts_with("_posts/")).count(), 3, "{files}");
+    assert!(files.contains("README.md"));
+    assert!(!files.contains(".newsmirror"), "state stays out of git: {files}");
+
+    // Nothing new: nothing to commit, nothing fails.
+    let out = newsmirror(&["run", "--site", site.to_str().unwrap(), "--push"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("nothing new to commit"), "{}", text(&out));
+}
+
+#[test]
+fn a_fresh_clone_rebuilds_its_state_from_the_posts_and_writes_no_duplicate() {
+    let server = feed_server(2);
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, site) = setup(dir.path(), &server.url("/f.xml"));
+    let out = newsmirror(&["run", "--site", site.to_str().unwrap(), "--push"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // As every GitHub Actions run does: a new clone, no .newsmirror/.
+    let ci = dir.path().join("ci");
+    clone(&remote, &ci);
+    assert!(!ci.join(".newsmirror").exists());
+    let out = newsmirror(&["run", "--site", ci.to_str().unwrap(), "--push"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("nothing new to commit"), "{}", text(&out));
+    assert_eq!(posts(&ci).len(), 2);
+}
+
+#[test]
+fn a_push_that_cannot_be_rebased_keeps_the_commit_and_says_so() {
+    let server = feed_server(1);
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, site) = setup(dir.path(), &server.url("/f.xml"));
+    // The other clone wrote a different file at the very name the post will take.
+    let other = dir.path().join("other");
+    clone(&remote, &other);
+    let run = newsmirror(&[
+        "run",
+        "--site",
+        dir.path().join("probe").to_str().unwrap(),
+        "--config",
+        site.join("newsmirror.toml").to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run));
+    let name = posts(&dir.path().join("probe")).remove(0);
+    std::fs::create_dir_all(other.join("_posts")).unwrap();
+    std::fs::write(other.join("_posts").join(&name), "someone else's text\n").unwrap();
+    git(&other, &["add", "_posts"]);
+    git(&other, &["commit", "--quiet", "-m", "clash"]);
+    git(&other, &["push", "--quiet"]);
+
+    let out = newsmirror(&["run", "--site", site.to_str().unwrap(), "--push"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(text(&out).contains("the posts stay committed here"), "{}", text(&out));
+    let head = git(&site, &["log", "--format=%s", "-1"]);
+    assert!(head.starts_with("newsmirror: 1 new post (Local 1)"), "{head}");
+    assert!(git(&site, &["status", "--porcelain"]).trim().is_empty(), "no rebase left half-done");
+}
