@@ -80,6 +80,19 @@ enum Command {
         #[arg(long)]
         timezone: Option<String>,
     },
+    /// Each source's health: last success, last error and its cause, posts in 24 h and 7 d, silent sources.
+    Status {
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Print JSON.
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        /// Print a Markdown table of the sources, for a mirror's README.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Start a new mirror in DIR: newsmirror.toml, .gitignore and a GitHub Actions workflow.
     Init {
         #[arg(value_name = "DIR", default_value = ".")]
@@ -142,6 +155,7 @@ pub fn main() -> ExitCode {
         Command::Demo { dir } => demo::run(&dir),
         Command::Parse { input, json, raw, name, timezone } => parse(&input, json, raw, name, timezone.as_deref()),
         Command::Init { dir, jekyll } => init(&dir, jekyll),
+        Command::Status { config, site, json, markdown } => status(config.as_deref(), &site, json, markdown),
         Command::Build { site, out, config } => build(&site, out, config.as_deref()),
         Command::Serve { site, out, config, port } => serve(&site, out, config.as_deref(), port),
         Command::Extract { input, base_url, rules, text, config } => {
@@ -326,6 +340,33 @@ fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Opt
         }
     }
     EXIT_OK
+}
+
+fn status(config: Option<&Path>, site: &Path, json: bool, markdown: bool) -> u8 {
+    let config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let now = chrono::Utc::now();
+    let list = match crate::status::collect(&config, site, now) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_SOURCE_FAILED;
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+    } else if markdown {
+        print!("{}", crate::status::markdown(&list, now));
+    } else {
+        print!("{}", crate::status::text(&list, now));
+    }
+    // Scripts can alert on it: 1 when any enabled source is failing or silent.
+    if list.iter().any(|s| matches!(s.health, "failing" | "silent")) { EXIT_SOURCE_FAILED } else { EXIT_OK }
 }
 
 fn init(dir: &Path, jekyll: bool) -> u8 {

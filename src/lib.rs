@@ -19,5 +19,6 @@ pub mod publish;
 pub mod report;
 pub mod sanitize;
 pub mod site;
+pub mod status;
 pub mod store;
 pub mod text;

@@ -13,6 +13,7 @@
 //!   old system, or a state file lost) are indexed by their `from:` link;
 //! - an existing file is never overwritten.
 
+pub mod health;
 pub mod identity;
 mod lock;
 mod reconcile;
