@@ -33,6 +33,9 @@ pub struct Cli {
     /// Show tracing logs (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Log lines on stderr as text or as JSON objects, one per line, for machines.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -147,7 +150,7 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    init_tracing(cli.verbose, cli.log_format);
     let code = match cli.command {
         Command::Run { config, site, wait, commit, push } => {
             run(config.as_deref(), &site, Duration::from_secs(wait), Publish { commit: commit || push, push })
@@ -165,14 +168,43 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-fn init_tracing(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "newsmirror=info",
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_tracing(verbose: u8, format: LogFormat) {
+    // The report on stdout is the text user's log; with JSON, machines get
+    // every source's outcome by default.
+    let level = match (verbose, format) {
+        (0, LogFormat::Json) => "newsmirror=info",
+        (0, LogFormat::Text) => "warn",
+        (1, _) => "newsmirror=info",
         _ => "newsmirror=debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+}
+
+/// One event per source, so logs (JSON ones above all) carry every outcome.
+fn log_source(entry: &pipeline::SourceReport) {
+    use pipeline::Outcome;
+    match &entry.outcome {
+        Outcome::Failed(error) => tracing::info!(source = %entry.name, url = %entry.url, %error, "source failed"),
+        Outcome::Fetched { items, written, notes } => {
+            for note in notes {
+                tracing::info!(source = %entry.name, %note, "kept the feed's content or an image link");
+            }
+            tracing::info!(source = %entry.name, items, new_posts = written.len(), "source fetched");
+        }
+        Outcome::NotModified => tracing::info!(source = %entry.name, "not modified"),
+        Outcome::Disabled => tracing::info!(source = %entry.name, "disabled"),
+    }
 }
 
 /// What to do with the new posts after a run.
@@ -207,6 +239,7 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
         bar
     });
     let result = pipeline::run(config, &opts, fetcher, |entry| {
+        log_source(entry);
         let line = report::source_line(entry);
         match &bar {
             Some(bar) => {

@@ -74,3 +74,34 @@ fn status_reports_failures_with_their_cause_counts_and_silent_sources() {
     assert!(md.contains(&format!("| Good | <{}> | 3 / 3 | ok |", server.url("/good.xml"))), "{md}");
     assert!(md.contains("| Gone |") && md.contains("failing since never"), "{md}");
 }
+
+#[test]
+fn json_logs_carry_every_source_s_outcome() {
+    let good = rss_numbered(2, "Good", "https://e.example/good/", "<p>text</p>");
+    let server = TestServer::start(vec![
+        ("/good.xml", handler(move |_, _| ok("application/rss+xml", good.clone()))),
+        ("/gone.xml", handler(|_, _| status(404, &[]))),
+    ]);
+    let site = tempfile::tempdir().unwrap();
+    let config =
+        toml_config(site.path(), &[("Good", &server.url("/good.xml")), ("Gone", &server.url("/gone.xml"))], "");
+    let out = newsmirror(&[
+        "run",
+        "--site",
+        site.path().to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--log-format",
+        "json",
+    ]);
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let good =
+        events.iter().find(|e| e["source"] == "Good" && e["message"] == "source fetched").expect("an event for Good");
+    assert_eq!((good["message"].as_str(), good["new_posts"].as_u64()), (Some("source fetched"), Some(2)));
+    let gone = events.iter().find(|e| e["source"] == "Gone").expect("an event for Gone");
+    assert_eq!(gone["message"], "source failed");
+    assert!(gone["error"].as_str().unwrap().contains("HTTP 404"), "{gone}");
+}
