@@ -1,0 +1,194 @@
+//! Command-line interface: parses arguments and wires the stages together.
+
+mod inspect;
+mod run;
+mod site;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::demo;
+pub use run::{Publish, run_config};
+
+/// Exit codes, as documented in the README.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_SOURCE_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_LOCKED: u8 = 3;
+/// The posts are written (and committed, if asked) but git could not publish them.
+pub const EXIT_PUBLISH: u8 = 4;
+/// As shells report a process ended by SIGINT.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+#[derive(Parser)]
+#[command(
+    name = "newsmirror",
+    version,
+    about = "Mirror news feeds into a Jekyll-compatible archive of full-text posts"
+)]
+pub struct Cli {
+    /// Show tracing logs (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Log lines on stderr as text or as JSON objects, one per line, for machines.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch every source and write one post per new item into DIR/_posts/.
+    Run {
+        /// A newsmirror.toml, or the old system's subs.json [default: DIR/newsmirror.toml, else DIR/subs.json]
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The site: posts go to DIR/_posts/, state to DIR/.newsmirror/.
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Seconds to wait for another run on the same site to finish.
+        #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+        wait: u64,
+        /// Commit the new posts to git, with a message counting them per source.
+        #[arg(long)]
+        commit: bool,
+        /// Commit, then push; a rejected push is rebased onto the remote and retried.
+        #[arg(long)]
+        push: bool,
+    },
+    /// Mirror the built-in sample feeds (served on 127.0.0.1, no network needed) into DIR.
+    Demo {
+        #[arg(value_name = "DIR", default_value = "newsmirror-demo")]
+        dir: PathBuf,
+    },
+    /// Print the items of a feed as they would become posts, to check a source before adding it.
+    Parse {
+        /// A feed file or http(s) URL.
+        #[arg(value_name = "FILE|URL")]
+        input: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Show content as the feed has it (sanitize = false).
+        #[arg(long)]
+        raw: bool,
+        /// Source name used for author and tags [default: the feed's title].
+        #[arg(long)]
+        name: Option<String>,
+        /// Zone for dates without an offset, e.g. Asia/Shanghai.
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// Each source's health: last success, last error and its cause, posts in 24 h and 7 d, silent sources.
+    Status {
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Print JSON.
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        /// Print a Markdown table of the sources, for a mirror's README.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Start a new mirror in DIR: newsmirror.toml, .gitignore and a GitHub Actions workflow.
+    Init {
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// Also a _config.yml and layouts, for building the posts with Jekyll.
+        #[arg(long)]
+        jekyll: bool,
+    },
+    /// Build the static site from DIR/_posts/ (and archived/) into DIR/_site/.
+    Build {
+        /// The site: posts in DIR/_posts/, config in DIR/newsmirror.toml and DIR/_config.yml.
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Where the site is written [default: DIR/_site].
+        #[arg(short, long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// A newsmirror.toml whose [site] table applies [default: DIR/newsmirror.toml if present].
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Build, then serve the site on 127.0.0.1 and rebuild when anything changes.
+    Serve {
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        #[arg(short, long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(short, long, default_value_t = 4000)]
+        port: u16,
+    },
+    /// Print the article a page extracts to, as a post would hold it: to write and test cleanup rules.
+    Extract {
+        /// An article page: a file or an http(s) URL.
+        #[arg(value_name = "URL|FILE")]
+        input: String,
+        /// The page's address: resolves relative links and picks the site's rules [default: the URL fetched].
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Use the rules of this source (its name in the config) or of this domain [default: the page's domain].
+        #[arg(long, value_name = "SOURCE")]
+        rules: Option<String>,
+        /// Print the article's plain text, a paragraph per line, instead of HTML.
+        #[arg(long)]
+        text: bool,
+        /// The config whose [[rules]] and sources apply [default: ./newsmirror.toml if there is one].
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose, cli.log_format);
+    let code = match cli.command {
+        Command::Run { config, site, wait, commit, push } => {
+            run::run(config.as_deref(), &site, Duration::from_secs(wait), Publish { commit: commit || push, push })
+        }
+        Command::Demo { dir } => demo::run(&dir),
+        Command::Parse { input, json, raw, name, timezone } => {
+            inspect::parse(&input, json, raw, name, timezone.as_deref())
+        }
+        Command::Init { dir, jekyll } => site::init(&dir, jekyll),
+        Command::Status { config, site, json, markdown } => inspect::status(config.as_deref(), &site, json, markdown),
+        Command::Build { site, out, config } => site::build(&site, out, config.as_deref()),
+        Command::Serve { site, out, config, port } => site::serve(&site, out, config.as_deref(), port),
+        Command::Extract { input, base_url, rules, text, config } => {
+            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), text, config.as_deref())
+        }
+    };
+    ExitCode::from(code)
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_tracing(verbose: u8, format: LogFormat) {
+    // The report on stdout is the text user's log; with JSON, machines get
+    // every source's outcome by default.
+    let level = match (verbose, format) {
+        (0, LogFormat::Json) => "newsmirror=info",
+        (0, LogFormat::Text) => "warn",
+        (1, _) => "newsmirror=info",
+        _ => "newsmirror=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+}
