@@ -22,3 +22,4 @@ pub mod site;
 pub mod status;
 pub mod store;
 pub mod text;
+pub mod watch;

@@ -3,6 +3,7 @@
 mod inspect;
 mod run;
 mod site;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,28 @@ enum Command {
         #[arg(long)]
         commit: bool,
         /// Commit, then push; a rejected push is rebased onto the remote and retried.
+        #[arg(long)]
+        push: bool,
+    },
+    /// Keep mirroring: fetch each source when due, back off failing ones, until SIGTERM or Ctrl-C.
+    Watch {
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// How often a source is fetched, unless it sets `every` itself.
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = humantime::parse_duration)]
+        every: Duration,
+        /// Spread sources over this much time, a fixed share each.
+        #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+        jitter: Duration,
+        /// Build the site after each round that wrote posts.
+        #[arg(long)]
+        build: bool,
+        /// Commit new posts after each round.
+        #[arg(long)]
+        commit: bool,
+        /// Commit and push after each round.
         #[arg(long)]
         push: bool,
     },
@@ -156,6 +179,11 @@ pub fn main() -> ExitCode {
             run::run(config.as_deref(), &site, Duration::from_secs(wait), Publish { commit: commit || push, push })
         }
         Command::Demo { dir } => demo::run(&dir),
+        Command::Watch { config, site, every, jitter, build, commit, push } => watch::watch(
+            config.as_deref(),
+            &site,
+            watch::WatchOptions { every, jitter, build, publish: Publish { commit: commit || push, push } },
+        ),
         Command::Parse { input, json, raw, name, timezone } => {
             inspect::parse(&input, json, raw, name, timezone.as_deref())
         }

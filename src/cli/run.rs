@@ -11,7 +11,7 @@ use crate::pipeline::{self, RunOptions};
 use crate::report;
 
 /// One event per source, so logs (JSON ones above all) carry every outcome.
-fn log_source(entry: &pipeline::SourceReport) {
+pub(super) fn log_source(entry: &pipeline::SourceReport) {
     use pipeline::Outcome;
     match &entry.outcome {
         Outcome::Failed(error) => tracing::info!(source = %entry.name, url = %entry.url, %error, "source failed"),
@@ -98,7 +98,7 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
     }
 }
 
-fn publish_report(
+pub(super) fn publish_report(
     site: &Path,
     report: &pipeline::RunReport,
     publish: Publish,

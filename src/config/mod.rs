@@ -66,6 +66,9 @@ pub struct Source {
     pub timezone: Option<Tz>,
     /// When to fetch the article page for the full text.
     pub full_text: FullText,
+    /// How often `newsmirror watch` fetches this source (`None`: the
+    /// `--every` given to watch).
+    pub every: Option<Duration>,
     /// This source's own cleanup rules, replacing the rules for its domain.
     pub rules: Option<Rules>,
     pub images: Images,
@@ -250,6 +253,7 @@ impl Source {
             timeout: DEFAULT_TIMEOUT,
             timezone: None,
             full_text: FullText::Auto,
+            every: None,
             rules: None,
             images: Images::Link,
         }

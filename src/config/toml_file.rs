@@ -92,6 +92,7 @@ struct RawDefaults {
     connect_timeout: Option<Spanned<DurationValue>>,
     source_deadline: Option<Spanned<DurationValue>>,
     full_text: Option<Spanned<FullTextValue>>,
+    every: Option<Spanned<DurationValue>>,
     images: Option<Spanned<String>>,
     image_max_size: Option<Spanned<SizeValue>>,
     images_max_per_run: Option<Spanned<SizeValue>>,
@@ -111,6 +112,7 @@ struct RawSource {
     timeout: Option<Spanned<DurationValue>>,
     timezone: Option<Spanned<String>>,
     full_text: Option<Spanned<FullTextValue>>,
+    every: Option<Spanned<DurationValue>>,
     content: Option<Spanned<OneOrMany>>,
     remove: Option<Spanned<OneOrMany>>,
     images: Option<Spanned<String>>,
@@ -205,6 +207,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
     let default_proxy = d.proxy.as_ref().map(|p| proxy(&ctx, p, None)).transpose()?;
     let default_full_text =
         d.full_text.as_ref().map(|v| full_text(&ctx, v, None)).transpose()?.unwrap_or(FullText::Auto);
+    let default_every = d.every.as_ref().map(|v| duration(&ctx, v, None, "every")).transpose()?;
     let default_images = d.images.as_ref().map(|v| images(&ctx, v, None)).transpose()?.unwrap_or(Images::Link);
     let mut domain_rules = Vec::new();
     for r in &raw.rules {
@@ -252,6 +255,10 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
             full_text: match &s.full_text {
                 Some(v) => full_text(&ctx, v, named)?,
                 None => default_full_text,
+            },
+            every: match &s.every {
+                Some(v) => Some(duration(&ctx, v, named, "every")?),
+                None => default_every,
             },
             images: match &s.images {
                 Some(v) => images(&ctx, v, named)?,

@@ -1,0 +1,133 @@
+//! `newsmirror watch`: when each source is next due.
+//!
+//! Each source is fetched every `every` (its own, else watch's `--every`),
+//! shifted by a jitter fixed per source so a hundred sources do not hit the
+//! network in the same second. A failing source backs off: its interval
+//! doubles with each consecutive failure, up to a day, and is back to normal
+//! after a success. Rounds run one after another, so a source is never
+//! fetched twice at once; the site lock keeps other processes out.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::config::Source;
+use crate::pipeline::{Outcome, RunReport};
+
+pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+
+pub struct Schedule {
+    every: Duration,
+    jitter: Duration,
+    next: HashMap<String, Instant>,
+    failures: HashMap<String, u32>,
+}
+
+impl Schedule {
+    /// Every enabled source is due at `now`, then at its interval.
+    pub fn new(sources: &[Source], every: Duration, jitter: Duration, now: Instant) -> Schedule {
+        let next = sources.iter().filter(|s| s.enabled).map(|s| (s.name.clone(), now)).collect();
+        Schedule { every, jitter, next, failures: HashMap::new() }
+    }
+
+    /// After the config changed: new sources are due now, removed and
+    /// disabled ones are forgotten.
+    pub fn sync(&mut self, sources: &[Source], now: Instant) {
+        self.next.retain(|name, _| sources.iter().any(|s| s.enabled && &s.name == name));
+        for s in sources.iter().filter(|s| s.enabled) {
+            self.next.entry(s.name.clone()).or_insert(now);
+        }
+    }
+
+    /// The sources due at `now`, in config order.
+    pub fn due<'a>(&self, sources: &'a [Source], now: Instant) -> Vec<&'a Source> {
+        sources.iter().filter(|s| self.next.get(&s.name).is_some_and(|t| *t <= now)).collect()
+    }
+
+    /// How long until the next source is due (zero if one is).
+    pub fn wait(&self, now: Instant) -> Option<Duration> {
+        self.next.values().min().map(|t| t.saturating_duration_since(now))
+    }
+
+    /// Plan the next fetch of every source the round handled.
+    pub fn record(&mut self, sources: &[Source], report: &RunReport, now: Instant) {
+        for r in &report.sources {
+            let Some(source) = sources.iter().find(|s| s.name == r.name) else { continue };
+            let previous = self.failures.get(&r.name).copied().unwrap_or(0);
+            let failures = if matches!(r.outcome, Outcome::Failed(_)) { previous + 1 } else { 0 };
+            self.failures.insert(r.name.clone(), failures);
+            let interval = self.interval(source, failures);
+            self.next.insert(r.name.clone(), now + interval);
+        }
+    }
+
+    /// The interval after `failures` consecutive failures, with the source's jitter.
+    pub fn interval(&self, source: &Source, failures: u32) -> Duration {
+        let base = source.every.unwrap_or(self.every);
+        let backed = base.saturating_mul(1u32.checked_shl(failures.min(16)).unwrap_or(u32::MAX)).min(MAX_BACKOFF);
+        let backed = if failures > 0 { backed.max(base) } else { base };
+        backed + jitter_for(&source.name, self.jitter)
+    }
+}
+
+/// A fixed share of `jitter` for a source, from its name.
+fn jitter_for(name: &str, jitter: Duration) -> Duration {
+    if jitter.is_zero() {
+        return Duration::ZERO;
+    }
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    Duration::from_millis(h % (jitter.as_millis() as u64).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::SourceReport;
+
+    fn source(name: &str, every: Option<u64>) -> Source {
+        let mut s = Source::with_defaults(name.into(), format!("https://e.example/{name}"));
+        s.every = every.map(Duration::from_secs);
+        s
+    }
+
+    fn report(outcomes: &[(&str, Outcome)]) -> RunReport {
+        RunReport {
+            sources: outcomes
+                .iter()
+                .map(|(n, o)| SourceReport { name: n.to_string(), url: String::new(), outcome: o.clone() })
+                .collect(),
+            interrupted: false,
+        }
+    }
+
+    #[test]
+    fn failing_sources_back_off_doubling_up_to_a_day_and_recover() {
+        let sources = vec![source("a", None), source("b", Some(600))];
+        let t0 = Instant::now();
+        let mut s = Schedule::new(&sources, Duration::from_secs(3600), Duration::ZERO, t0);
+        assert_eq!(s.due(&sources, t0).len(), 2);
+        let failed = Outcome::Failed("HTTP 500".into());
+        let fine = Outcome::Fetched { items: 1, written: vec![], notes: vec![] };
+        s.record(&sources, &report(&[("a", failed.clone()), ("b", fine.clone())]), t0);
+        assert_eq!(s.next["a"] - t0, Duration::from_secs(7200), "one failure doubles the hour");
+        assert_eq!(s.next["b"] - t0, Duration::from_secs(600), "its own interval");
+        assert_eq!(s.wait(t0), Some(Duration::from_secs(600)));
+        assert_eq!(
+            s.due(&sources, t0 + Duration::from_secs(600)).iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["b"]
+        );
+        for _ in 0..10 {
+            s.record(&sources, &report(&[("a", failed.clone())]), t0);
+        }
+        assert_eq!(s.next["a"] - t0, MAX_BACKOFF, "never more than a day");
+        s.record(&sources, &report(&[("a", fine)]), t0);
+        assert_eq!(s.next["a"] - t0, Duration::from_secs(3600), "back to normal after a success");
+    }
+
+    #[test]
+    fn jitter_is_fixed_per_source_and_within_bounds() {
+        let j = Duration::from_secs(300);
+        assert_eq!(jitter_for("BBC", j), jitter_for("BBC", j));
+        assert!(jitter_for("BBC", j) < j && jitter_for("CNA", j) < j);
+        assert_ne!(jitter_for("BBC", j), jitter_for("CNA", j));
+    }
+}
