@@ -19,6 +19,7 @@ pub mod publish;
 pub mod report;
 pub mod sanitize;
 pub mod site;
+pub mod sources;
 pub mod status;
 pub mod store;
 pub mod text;

@@ -188,7 +188,7 @@ pub(super) fn extract(
 }
 
 /// A feed from a file path or an http(s)/file URL, with its URL.
-fn read_input(input: &str) -> Result<(String, crate::fetch::Body), String> {
+pub(super) fn read_input(input: &str) -> Result<(String, crate::fetch::Body), String> {
     let url = if input.contains("://") {
         input.to_string()
     } else {

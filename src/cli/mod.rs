@@ -3,6 +3,7 @@
 mod inspect;
 mod run;
 mod site;
+mod sources;
 mod watch;
 
 use std::path::PathBuf;
@@ -119,6 +120,34 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// List or edit the sources of DIR/newsmirror.toml (comments and layout are kept).
+    Sources {
+        #[command(subcommand)]
+        command: sources::SourcesCommand,
+        #[arg(short, long, value_name = "FILE", global = true)]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".", global = true)]
+        site: PathBuf,
+    },
+    /// Add the sources of an old subs.json or an OPML file to DIR/newsmirror.toml.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+    },
+    /// Print the sources as OPML, for feed readers and other mirrors.
+    Export {
+        /// OPML 2.0 (the only format; the flag says so in scripts).
+        #[arg(long, required = true)]
+        opml: bool,
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+    },
     /// Start a new mirror in DIR: newsmirror.toml, .gitignore and a GitHub Actions workflow.
     Init {
         #[arg(value_name = "DIR", default_value = ".")]
@@ -188,6 +217,9 @@ pub fn main() -> ExitCode {
             inspect::parse(&input, json, raw, name, timezone.as_deref())
         }
         Command::Init { dir, jekyll } => site::init(&dir, jekyll),
+        Command::Sources { command, config, site } => sources::sources(command, config.as_deref(), &site),
+        Command::Import { file, config, site } => sources::import(&file, config.as_deref(), &site),
+        Command::Export { opml: _, config, site } => sources::export(config.as_deref(), &site),
         Command::Status { config, site, json, markdown } => inspect::status(config.as_deref(), &site, json, markdown),
         Command::Build { site, out, config } => site::build(&site, out, config.as_deref()),
         Command::Serve { site, out, config, port } => site::serve(&site, out, config.as_deref(), port),
