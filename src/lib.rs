@@ -13,6 +13,7 @@ pub mod feed;
 pub mod fetch;
 pub mod images;
 pub mod init;
+pub mod lists;
 pub mod pipeline;
 pub mod post;
 pub mod publish;

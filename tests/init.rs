@@ -16,7 +16,7 @@ fn init_scaffolds_a_mirror_that_builds_with_newsmirror_and_with_jekyll() {
         assert!(site.join(f).is_file(), "{f}");
     }
     let workflow = std::fs::read_to_string(site.join(".github/workflows/mirror.yml")).unwrap();
-    for step in ["cron:", "newsmirror run", "git push", "newsmirror build", "deploy-pages"] {
+    for step in ["cron:", "newsmirror run --site . --push", "GITHUB_TOKEN", "newsmirror build", "deploy-pages"] {
         assert!(workflow.contains(step), "{step}");
     }
     // A second init keeps what is there.

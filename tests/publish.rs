@@ -119,3 +119,28 @@ fn a_push_that_cannot_be_rebased_keeps_the_commit_and_says_so() {
     assert!(head.starts_with("newsmirror: 1 new post (Local 1)"), "{head}");
     assert!(git(&site, &["status", "--porcelain"]).trim().is_empty(), "no rebase left half-done");
 }
+
+#[test]
+fn lists_pages_follow_the_old_format_and_are_committed_with_the_posts() {
+    let server = feed_server(3);
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, site) = setup(dir.path(), &server.url("/f.xml"));
+    let toml = std::fs::read_to_string(site.join("newsmirror.toml")).unwrap();
+    std::fs::write(site.join("newsmirror.toml"), format!("[site]\nlists = true\n\n{toml}")).unwrap();
+    let out = newsmirror(&["run", "--site", site.to_str().unwrap(), "--push"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("updated 1 list page"), "{}", text(&out));
+    let list = std::fs::read_to_string(site.join("lists/Local.md")).unwrap();
+    let lines: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "Local");
+    assert_eq!(lines[1], "------");
+    assert_eq!(lines.len(), 2 + 3 + 1, "{list}");
+    // M-D in UTC+8, then the title linking to the post file.
+    let first = lines[2];
+    let (md, rest) = first.split_once(' ').unwrap();
+    assert!(md.split('-').count() == 2 && !md.starts_with('0'), "{first}");
+    assert!(rest.starts_with("[Item ") && rest.contains("](../_posts/"), "{first}");
+    assert_eq!(lines[5], "[查看更多](/lists/Local)");
+    let files = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
+    assert!(files.contains("lists/Local.md"), "{files}");
+}

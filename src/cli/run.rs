@@ -79,6 +79,7 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
         }
         Ok(report) => {
             println!("{}", report::totals(&report, started.elapsed()));
+            update_lists(site, config, &report);
             if publish.commit
                 && let Err(e) = publish_report(site, &report, publish)
             {
@@ -95,6 +96,20 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
             eprintln!("error: {e}");
             EXIT_SOURCE_FAILED
         }
+    }
+}
+
+/// `[site] lists = true`: the old per-source list pages, after the posts.
+pub(super) fn update_lists(site: &Path, config: &Config, report: &pipeline::RunReport) {
+    if !config.site.lists {
+        return;
+    }
+    match crate::lists::update(site, report) {
+        Ok(files) if !files.is_empty() => {
+            println!("updated {} list page{}", files.len(), if files.len() == 1 { "" } else { "s" })
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("error: lists/: {e}"),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::run::{Publish, log_source, publish_report};
+use super::run::{Publish, log_source, publish_report, update_lists};
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::config::Config;
 use crate::fetch::Fetcher;
@@ -100,6 +100,7 @@ fn after_round(site: &Path, config: &Config, report: &pipeline::RunReport, w: &W
     if report.new_posts() == 0 {
         return;
     }
+    update_lists(site, config, report);
     if w.build {
         let opts = crate::site::BuildOptions {
             site: site.to_path_buf(),

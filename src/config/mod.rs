@@ -117,6 +117,8 @@ pub struct SiteSettings {
     pub per_page: Option<usize>,
     /// Build posts under `archived/` too.
     pub archived: Option<bool>,
+    /// Keep the old system's `lists/<source>.md` up to date after each run.
+    pub lists: bool,
     /// Comments on posts with `comments: True`: provider and its settings.
     pub comments: Option<Comments>,
 }

@@ -38,6 +38,7 @@ struct RawSite {
     timezone: Option<Spanned<String>>,
     per_page: Option<Spanned<usize>>,
     archived: Option<bool>,
+    lists: Option<bool>,
     comments: Option<Spanned<std::collections::BTreeMap<String, String>>>,
 }
 
@@ -315,6 +316,7 @@ fn site(ctx: &Ctx, s: RawSite) -> Result<SiteSettings, ConfigError> {
         timezone,
         per_page,
         archived: s.archived,
+        lists: s.lists.unwrap_or(false),
         comments,
     })
 }

@@ -10,16 +10,23 @@ const HEAD_CHARS: usize = 50;
 pub fn file_name<H: AsRef<str>>(date: DateTime<Utc>, title: &str, short_hash: impl FnOnce() -> H) -> String {
     // Cut first, then replace, as the system we replace did: names stay equal.
     let head: String = title.chars().take(HEAD_CHARS).collect();
-    let head = head.replace('/', "--");
-    let mut safe: String = head
-        .chars()
-        .map(|c| if c.is_control() || matches!(c, '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '-' } else { c })
-        .collect();
-    safe = safe.trim_start_matches('.').trim_end_matches(['.', ' ']).to_string();
+    let mut safe = safe_name(&head);
     if safe.is_empty() {
         safe = short_hash().as_ref().to_string();
     }
     with_suffix(&format!("{}-{}", date.format("%Y-%m-%d"), safe), 1)
+}
+
+/// `s` as a file name on any filesystem: `/` becomes `--`, characters
+/// Windows or the shell trip over become `-`, no leading dot, no trailing
+/// dots or spaces.
+pub fn safe_name(s: &str) -> String {
+    let s = s.replace('/', "--");
+    let safe: String = s
+        .chars()
+        .map(|c| if c.is_control() || matches!(c, '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '-' } else { c })
+        .collect();
+    safe.trim_start_matches('.').trim_end_matches(['.', ' ']).to_string()
 }
 
 /// `base.md` for `n == 1`, else `base-n.md`, cut so the whole name fits 255 bytes.

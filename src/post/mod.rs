@@ -7,7 +7,7 @@ pub mod yaml;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-pub use filename::{file_name, with_suffix};
+pub use filename::{file_name, safe_name, with_suffix};
 
 use crate::text;
 
