@@ -56,15 +56,17 @@ fn target(root: &Path, base: &str, page: &Path, link: &str) -> Option<Option<Pat
         return None;
     }
     let rel = if let Some(abs) = link.strip_prefix('/') {
-        // A root link outside the base URL points off the site (old
-        // content links such as `/lists/BBC` on a project site).
+        // A root link outside the base URL is broken on a project site.
         let under = format!("{}/", base.trim_start_matches('/'));
         if base.is_empty() {
             abs.to_string()
         } else if abs == base.trim_start_matches('/') {
             String::new()
         } else {
-            abs.strip_prefix(&under)?.to_string()
+            match abs.strip_prefix(&under) {
+                Some(rest) => rest.to_string(),
+                None => return Some(None),
+            }
         }
     } else {
         let dir = page.parent().unwrap().strip_prefix(root).unwrap();

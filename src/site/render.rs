@@ -131,6 +131,35 @@ pub fn fix_links(html: &str, from: &str, baseurl: &str) -> String {
     lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
 }
 
+/// Root-relative links in a page outside `_posts/` (`/lists/BBC` in the old
+/// lists) meant the site's root: under a base URL they move with it.
+pub fn under_base(html: &str, baseurl: &str) -> String {
+    if baseurl.is_empty() || !(html.contains("=\"/") || html.contains("='/")) {
+        return html.to_string();
+    }
+    let fix = |v: &str| -> Option<String> {
+        let on_site = v.starts_with('/') && !v.starts_with("//");
+        let already = v == baseurl || v.starts_with(&format!("{baseurl}/"));
+        (on_site && !already).then(|| format!("{baseurl}{v}"))
+    };
+    let handler = |attr: &'static str| {
+        move |el: &mut lol_html::html_content::Element| {
+            if let Some(fixed) = el.get_attribute(attr).and_then(|v| fix(&v)) {
+                el.set_attribute(attr, &fixed)?;
+            }
+            Ok(())
+        }
+    };
+    let settings = lol_html::RewriteStrSettings {
+        element_content_handlers: vec![
+            lol_html::element!("a[href]", handler("href")),
+            lol_html::element!("img[src]", handler("src")),
+        ],
+        ..lol_html::RewriteStrSettings::new()
+    };
+    lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
 /// Absolute, a fragment, or not a navigation at all.
 fn is_settled(v: &str) -> bool {
     let lower = v.get(..v.len().min(11)).unwrap_or(v).to_ascii_lowercase();
@@ -234,6 +263,18 @@ mod tests {
         assert!(out.contains("src=\"/m/assets/ab.jpg\"") && out.contains("href=\"#n\""), "{out}");
         let clean = "<p><a href=\"https://e.example/\">x</a></p>";
         assert_eq!(fix_links(clean, "https://e.example/a", "/m"), clean);
+    }
+
+    #[test]
+    fn page_links_to_the_root_move_under_the_base_url() {
+        let out =
+            under_base("<a href=\"/lists/BBC\">x</a><a href=\"/m/ok\">y</a><a href=\"//cdn.example/x\">z</a>", "/m");
+        assert!(
+            out.contains("href=\"/m/lists/BBC\"")
+                && out.contains("href=\"/m/ok\"")
+                && out.contains("href=\"//cdn.example/x\""),
+            "{out}"
+        );
     }
 
     #[test]
