@@ -98,7 +98,8 @@ pub fn run(dir: &Path) -> u8 {
         }
     }
     println!(
-        "\nRun it again: nothing is written twice. Mirror your own feeds with:\n  newsmirror run --config subs.json --site DIR"
+        "\nRun it again: nothing is written twice. Read the mirror as a site:\n  newsmirror serve --site {0}\nStart your own with:\n  newsmirror init DIR   (or: newsmirror run --config subs.json --site DIR)",
+        dir.display()
     );
     code
 }
