@@ -31,7 +31,11 @@ fn demo_mirrors_every_sample_and_a_rerun_writes_nothing() {
 
 #[test]
 fn every_command_has_help() {
-    for cmd in [vec!["--help"], vec!["run", "--help"], vec!["demo", "--help"], vec!["parse", "--help"]] {
+    let commands =
+        ["run", "demo", "parse", "extract", "build", "serve", "init", "watch", "status", "sources", "import", "export"];
+    let mut all = vec![vec!["--help"], vec!["sources", "add", "--help"]];
+    all.extend(commands.iter().map(|c| vec![*c, "--help"]));
+    for cmd in all {
         let out = newsmirror(&cmd);
         assert!(out.status.success(), "{cmd:?}");
         assert!(text(&out).contains("Usage: newsmirror"), "{cmd:?}: {}", text(&out));
