@@ -122,21 +122,9 @@ fn after_round(site: &Path, config: &Config, report: &pipeline::RunReport, w: &W
 /// Sleep `wait`; true if SIGTERM or Ctrl-C came first.
 fn stop_requested(rt: &tokio::runtime::Runtime, wait: Duration) -> bool {
     rt.block_on(async {
-        #[cfg(unix)]
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
         tokio::select! {
             () = tokio::time::sleep(wait) => false,
-            _ = tokio::signal::ctrl_c() => true,
-            () = term => true,
+            () = pipeline::shutdown_requested() => true,
         }
     })
 }

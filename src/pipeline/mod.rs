@@ -200,14 +200,14 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
         let work = move || {
             let mut notes = Vec::new();
             let mut out = Vec::with_capacity(pending.len());
-            for (mut p, page) in pending.into_iter().zip(pages) {
+            for (p, page) in pending.into_iter().zip(pages) {
+                let Pending { item, link, keys, mut draft } = p;
                 if let Some(page) = page {
-                    let (draft, note) = content::with_page(p.draft, page, &source, &ctx.rules);
-                    p.draft = draft;
+                    let (with_page, note) = content::with_page(draft, page, &source, &ctx.rules);
+                    draft = with_page;
                     notes.extend(note);
                 }
-                let html = content::finish(p.draft.clone(), &source);
-                out.push((p, html));
+                out.push((item, link, keys, content::finish(draft, &source)));
             }
             Ok((out, notes))
         };
@@ -220,7 +220,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
         }
     };
     let mut posts = Vec::with_capacity(finished.len());
-    for (p, mut html) in finished {
+    for (item, link, keys, mut html) in finished {
         if source.images == Images::Mirror && !source.is_raw() {
             let client = images::Client {
                 user_agent: &source.user_agent,
@@ -231,7 +231,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             html = rewritten;
             notes.extend(image_notes);
         }
-        posts.push(prepare::prepare(&p.item, p.link.as_ref(), p.keys, source, ctx.run_time, html).into_new_post());
+        posts.push(prepare::prepare(&item, link.as_ref(), keys, source, ctx.run_time, html).into_new_post());
     }
     Fetch::Ready { items, posts, validators: feed_validators, checked, notes }
 }
@@ -329,6 +329,13 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
 /// Resolves when SIGINT (Ctrl-C) or SIGTERM arrives, after raising `flag`
 /// so the writer stops after the post in hand.
 async fn stop_signal(flag: Arc<AtomicBool>) {
+    shutdown_requested().await;
+    flag.store(true, Ordering::SeqCst);
+}
+
+/// Resolves when SIGINT (Ctrl-C) or SIGTERM arrives; `watch` sleeps on it
+/// between rounds.
+pub async fn shutdown_requested() {
     #[cfg(unix)]
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -344,5 +351,4 @@ async fn stop_signal(flag: Arc<AtomicBool>) {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
     }
-    flag.store(true, Ordering::SeqCst);
 }

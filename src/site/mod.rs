@@ -126,32 +126,32 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
             Some((rel, stamp))
         })
         .collect();
-    let cached_count = cached.len();
     let mut cached = cached;
-    let mut read: Vec<(Stamp, PostMeta, bool)> = Vec::with_capacity(files.len());
+    let mut read: Vec<(Stamp, PostMeta)> = Vec::with_capacity(files.len());
     let mut stale = Vec::new();
     for (path, found) in files.iter().zip(stamps) {
         let Some((rel, stamp)) = found else { continue };
         match cached.remove(&rel) {
-            Some((s, meta)) if s == stamp => read.push((stamp, meta, false)),
+            Some((s, meta)) if s == stamp => read.push((stamp, meta)),
             _ => stale.push((path, stamp)),
         }
     }
-    let fresh: Vec<(Stamp, PostMeta, bool)> = stale
+    // The record is rewritten only when a post was read anew or one it
+    // holds is gone (what is left in `cached` after taking the unchanged).
+    let record_changed = !stale.is_empty() || !cached.is_empty();
+    let fresh: Vec<(Stamp, PostMeta)> = stale
         .par_iter()
         .filter_map(|(path, stamp)| {
             let text = read_text(path)?;
-            Some((*stamp, posts::parse(&opts.site, path, &text, &rules).meta, true))
+            Some((*stamp, posts::parse(&opts.site, path, &text, &rules).meta))
         })
         .collect();
     read.extend(fresh);
-    let cached = cached_count;
     read.sort_by(|a, b| a.1.date.cmp(&b.1.date).then_with(|| a.1.rel.cmp(&b.1.rel)));
-    if read.len() != cached || read.iter().any(|r| r.2) {
-        let rows: Vec<(Stamp, &PostMeta)> = read.iter().map(|(s, m, _)| (*s, m)).collect();
+    if record_changed {
+        let rows: Vec<(Stamp, &PostMeta)> = read.iter().map(|(s, m)| (*s, m)).collect();
         let _ = cache::save(&state.join("build-posts"), url_rules, &rows);
     }
-    let read: Vec<(Stamp, PostMeta)> = read.into_iter().map(|(s, m, _)| (s, m)).collect();
 
     tracing::debug!(elapsed = ?started.elapsed(), posts = read.len(), "posts read");
     let (entries, url_clashes) = entries(read, &settings);

@@ -113,22 +113,7 @@ pub fn fix_links(html: &str, from: &str, baseurl: &str) -> String {
         }
         origin.as_ref().and_then(|o| o.join(v).ok()).map(String::from)
     };
-    let handler = |attr: &'static str| {
-        move |el: &mut lol_html::html_content::Element| {
-            if let Some(fixed) = el.get_attribute(attr).and_then(|v| fix(&v)) {
-                el.set_attribute(attr, &fixed)?;
-            }
-            Ok(())
-        }
-    };
-    let settings = lol_html::RewriteStrSettings {
-        element_content_handlers: vec![
-            lol_html::element!("a[href]", handler("href")),
-            lol_html::element!("img[src]", handler("src")),
-        ],
-        ..lol_html::RewriteStrSettings::new()
-    };
-    lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+    rewrite_links(html, fix)
 }
 
 /// Root-relative links in a page outside `_posts/` (`/lists/BBC` in the old
@@ -142,6 +127,13 @@ pub fn under_base(html: &str, baseurl: &str) -> String {
         let already = v == baseurl || v.starts_with(&format!("{baseurl}/"));
         (on_site && !already).then(|| format!("{baseurl}{v}"))
     };
+    rewrite_links(html, fix)
+}
+
+/// `html` with each link (`a[href]`) and image (`img[src]`) that `fix`
+/// returns a new value for rewritten to it; unparsable HTML comes back as is.
+fn rewrite_links(html: &str, fix: impl Fn(&str) -> Option<String>) -> String {
+    let fix = &fix;
     let handler = |attr: &'static str| {
         move |el: &mut lol_html::html_content::Element| {
             if let Some(fixed) = el.get_attribute(attr).and_then(|v| fix(&v)) {
