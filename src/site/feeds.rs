@@ -51,8 +51,10 @@ fn full(ctx: &Ctx, url: &str) -> String {
 }
 
 fn atom(ctx: &Ctx, site: &Path, file: &str, title: &str, home: &str, list: &[&Entry]) {
-    let members: Vec<(&str, &str, u64)> =
-        list.iter().map(|e| (e.url.as_str(), e.meta.rel.as_str(), e.stamp.size)).collect();
+    // The whole stamp, as post pages use: an edit that keeps the size
+    // must still reach the feed's content.
+    let members: Vec<(&str, &str, super::cache::Stamp)> =
+        list.iter().map(|e| (e.url.as_str(), e.meta.rel.as_str(), e.stamp)).collect();
     let sig = signature((ctx.fingerprint, file, title, &members));
     ctx.out.produce(file, sig, || {
         let updated = list.first().map(|e| e.meta.date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
