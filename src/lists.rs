@@ -10,6 +10,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::pipeline::{Outcome, RunReport};
+use crate::post::{markdown_link_target, markdown_link_text};
 use crate::site::posts;
 
 pub const LATEST: usize = 100;
@@ -54,17 +55,21 @@ fn write_list(site: &Path, source: &str) -> std::io::Result<std::path::PathBuf> 
     }
     entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2)));
     entries.truncate(LATEST);
-    let mut md = format!("{source}\n------\n\n");
+    // The name and titles come from feeds: written as Markdown text, never markup.
+    let mut md = format!("{}\n------\n\n", markdown_link_text(source));
     for (date, title, file) in &entries {
         let local = date.with_timezone(&utc8);
         md.push_str(&format!(
             "{} [{}](../_posts/{})\n\n",
             local.format("%-m-%-d"),
-            escape_md(title),
-            file.replace(' ', "%20")
+            markdown_link_text(title),
+            markdown_link_target(file)
         ));
     }
-    md.push_str(&format!("[查看更多](/lists/{})\n", source.replace(' ', "%20")));
+    // A name is one path segment, whatever it holds.
+    let more =
+        source.replace('%', "%25").replace('/', "%2F").replace('?', "%3F").replace('#', "%23").replace('\\', "%5C");
+    md.push_str(&format!("[查看更多](/lists/{})\n", markdown_link_target(&more)));
     let dir = site.join("lists");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("{}.md", crate::post::safe_name(source)));
@@ -72,8 +77,4 @@ fn write_list(site: &Path, source: &str) -> std::io::Result<std::path::PathBuf> 
     std::fs::write(&tmp, md)?;
     std::fs::rename(&tmp, &path)?;
     Ok(path)
-}
-
-fn escape_md(s: &str) -> String {
-    s.replace('[', "\\[").replace(']', "\\]")
 }

@@ -53,7 +53,7 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
     // so such input goes to ammonia unprepared rather than failing the item.
     let prepared =
         std::panic::catch_unwind(|| prepare(html, base)).ok().and_then(Result::ok).unwrap_or_else(|| html.to_string());
-    CLEANER.clean(&prepared).to_string()
+    liquid_inert(&CLEANER.clean(&prepared).to_string())
 }
 
 fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::RewritingError> {
@@ -200,6 +200,27 @@ pub fn audit(html: &str) -> Vec<String> {
     found.into_inner()
 }
 
+/// Serialised HTML that Jekyll's Liquid leaves alone: every `{{`, `{%` and
+/// `%}` (in text or in an attribute value, the only places they can stand
+/// in sanitised output) gets a character reference for its first character,
+/// which a browser decodes to the same text. Idempotent, so re-sanitising
+/// at build time changes nothing.
+pub fn liquid_inert(html: &str) -> String {
+    if !html.contains("{{") && !html.contains("{%") && !html.contains("%}") {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut chars = html.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some('{' | '%')) => out.push_str("&#123;"),
+            ('%', Some('}')) => out.push_str("&#37;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +287,18 @@ mod tests {
             let out = sanitize(html, None);
             assert!(audit(&out).is_empty(), "{out}");
         }
+    }
+
+    #[test]
+    fn liquid_in_text_and_attributes_is_inert_and_renders_the_same() {
+        let html = r#"<p>{% include x %} and {{ site.title }}</p><img src="https://e.example/a.jpg" alt="{% raw %}">"#;
+        let out = sanitize(html, None);
+        assert!(!out.contains("{{") && !out.contains("{%") && !out.contains("%}"), "{out}");
+        assert!(out.contains("&#123;% include x &#37;}") && out.contains("&#123;{ site.title }}"), "{out}");
+        assert!(out.contains(r#"alt="&#123;% raw &#37;}""#), "{out}");
+        assert_eq!(sanitize(&out, None), out, "sanitising twice changes nothing");
+        let text = crate::text::html_to_text(&out);
+        assert!(text.contains("{% include x %} and {{ site.title }}"), "a browser shows the same text: {text}");
     }
 
     #[test]

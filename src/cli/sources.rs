@@ -98,6 +98,9 @@ pub(super) fn sources(cmd: SourcesCommand, config: Option<&Path>, site: &Path) -
 
 /// The feed at `url`, or the first feed a page at `url` links to.
 fn discover(url: &str, name: Option<String>) -> Result<Entry, String> {
+    if let Some(n) = &name {
+        crate::config::check_source_name(n)?;
+    }
     let (final_url, body) = read_input(url)?;
     let opts = ParseOptions { http_charset: body.charset.as_deref(), timezone: None };
     let (feed_url, feed) = match feed::parse(&body.bytes, &opts) {
@@ -116,7 +119,7 @@ fn discover(url: &str, name: Option<String>) -> Result<Entry, String> {
         }
     };
     let name = name
-        .or_else(|| Some(crate::text::clean_line(&feed.title)).filter(|t| !t.is_empty()))
+        .or_else(|| Some(crate::config::safe_source_name(&feed.title)).filter(|t| !t.is_empty()))
         .unwrap_or_else(|| feed_url.clone());
     Ok(Entry { name, url: feed_url })
 }
@@ -133,6 +136,8 @@ pub(super) fn import(file: &Path, config: Option<&Path>, site: &Path) -> u8 {
     edit(&path, |ed| {
         let (mut added, mut skipped) = (0, Vec::new());
         for e in &list {
+            // OPML titles and subs.json names come from elsewhere too.
+            let e = &crate::sources::Entry { name: crate::config::safe_source_name(&e.name), url: e.url.clone() };
             match ed.add(e) {
                 Ok(()) => added += 1,
                 Err(why) => skipped.push(format!("  skipped \"{}\": {why}", e.name)),

@@ -276,12 +276,41 @@ fn check_url(url: &str) -> Result<(), String> {
     }
 }
 
+/// A source name becomes a path segment on the site (`lists/<name>.md`,
+/// `sources/<slug>/`, Jekyll's `:categories`): one that reads as a way out
+/// of a directory is refused, whatever the build would make of it.
+pub fn check_source_name(name: &str) -> Result<(), String> {
+    let escapes = name.split(['/', '\\']).any(|segment| matches!(segment.trim(), "." | ".."));
+    if escapes {
+        return Err(format!(
+            "source name {name:?} holds a \".\" or \"..\" path segment, which would lead out of the site's folders; rename it"
+        ));
+    }
+    Ok(())
+}
+
+/// A usable source name from a remote feed's title (`sources add`,
+/// `import`): the same text with `.`/`..` path segments made harmless, so
+/// a hostile title never stops the command or leads out of the site.
+pub fn safe_source_name(title: &str) -> String {
+    let cleaned = crate::text::clean_line(title);
+    let parts: Vec<String> = cleaned
+        .split('/')
+        .map(|segment| match segment.trim() {
+            "." | ".." => segment.replace('.', "·"),
+            _ => segment.replace('\\', "-"),
+        })
+        .collect();
+    parts.join("/")
+}
+
 fn check_unique_names(sources: &[Source]) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for s in sources {
         if s.name.trim().is_empty() {
             return Err(format!("a source has an empty name (url {})", s.url));
         }
+        check_source_name(&s.name)?;
         if !seen.insert(s.name.as_str()) {
             return Err(format!("two sources are named \"{}\": names identify sources in the state", s.name));
         }

@@ -125,21 +125,50 @@ fn fallback_title(content: &str, link: &str) -> String {
     head
 }
 
-/// Brackets and backslashes in a title would end or escape the link text.
-fn markdown_link_text(title: &str) -> String {
-    let mut out = String::with_capacity(title.len());
-    for c in title.chars() {
-        if matches!(c, '[' | ']' | '\\') {
-            out.push('\\');
+/// A title as link text that stays text in every Markdown renderer
+/// (pulldown-cmark, kramdown, GitHub's): `<`, `>` and `&` as entities so no
+/// inline HTML or entity is formed, `[`, `]` and `\\` escaped so the link
+/// stays whole, and `{{`, `{%`, `%}` split by a character reference so Jekyll's
+/// Liquid sees no tag (FORMAT.md, the link line). Used by post files and the
+/// old-style `lists/` pages alike.
+pub fn markdown_link_text(title: &str) -> String {
+    let mut out = String::with_capacity(title.len() + 16);
+    let mut chars = title.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '{' if matches!(next, Some('{' | '%')) => out.push_str("&#123;"),
+            '%' if next == Some('}') => out.push_str("&#37;"),
+            _ => out.push(c),
         }
-        out.push(c);
     }
     out
 }
 
-/// Parentheses and spaces would end the link target early.
-fn markdown_link_target(link: &str) -> String {
-    link.replace('(', "%28").replace(')', "%29").replace(' ', "%20")
+/// A link target that neither ends the Markdown link early (parentheses,
+/// spaces, angle brackets) nor carries a Liquid tag (`{`, `}` encoded).
+pub fn markdown_link_target(link: &str) -> String {
+    let mut out = String::with_capacity(link.len());
+    for c in link.chars() {
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            ' ' => out.push_str("%20"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '{' => out.push_str("%7B"),
+            '}' => out.push_str("%7D"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -178,6 +207,25 @@ mod tests {
     fn link_line_survives_brackets() {
         let post = Post::new(fields("a [b] c\\"), &ctx("2024-01-01T00:00:00Z"));
         assert!(post.render().contains("[a \\[b\\] c\\\\](https://example.com/a)"));
+    }
+
+    #[test]
+    fn link_text_is_text_in_markdown_and_inert_for_liquid() {
+        let post = Post::new(
+            fields("<img src=x onerror=alert(1)> & {{ site.title }} {% raw %}"),
+            &ctx("2024-01-01T00:00:00Z"),
+        );
+        let line = post.render().lines().find(|l| l.starts_with('[')).unwrap().to_string();
+        assert_eq!(
+            line,
+            "[&lt;img src=x onerror=alert(1)&gt; &amp; &#123;{ site.title }} &#123;% raw &#37;}](https://example.com/a)"
+        );
+        let html = crate::site::render::markdown(&line);
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; {{ site.title }} {% raw %}</a>"), "{html}");
+        assert_eq!(
+            markdown_link_target("https://e.example/a?q={{x}}&b=(1)"),
+            "https://e.example/a?q=%7B%7Bx%7D%7D&b=%281%29"
+        );
     }
 
     #[test]

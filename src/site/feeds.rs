@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::output::signature;
-use super::render::{escape_attr, escape_text, fix_links, markdown};
+use super::render::{escape_attr, escape_text, post_body};
 use super::{Ctx, Entry, posts, read_text};
 
 /// Entries in each feed.
@@ -72,7 +72,7 @@ fn atom(ctx: &Ctx, site: &Path, file: &str, title: &str, home: &str, list: &[&En
         for e in list {
             let body = read_text(&site.join(&e.meta.rel)).unwrap_or_default();
             let (_, md) = posts::split_front_matter(&body);
-            let html = fix_links(&markdown(md), &e.meta.from, ctx.base());
+            let html = post_body(md, &e.meta.from, ctx.base());
             let url = full(ctx, &e.url);
             xml.push_str("<entry>\n");
             xml.push_str(&format!("<title>{}</title>\n", escape_text(&e.meta.title)));

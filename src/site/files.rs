@@ -68,8 +68,8 @@ fn page(ctx: &Ctx, site: &Path, rel: &str, stamp: super::cache::Stamp) {
     let fields = fm.map(posts::front_matter).unwrap_or_default();
     let stem = rel.rsplit_once('.').map_or(rel, |(s, _)| s);
     let path = match fields.get("permalink") {
-        Some(p) if p.starts_with('/') => p.to_string(),
-        _ => format!("/{stem}"),
+        Some(p) if p.starts_with('/') => permalink::sanitize_path(p),
+        _ => permalink::sanitize_path(&format!("/{stem}")),
     };
     let file = permalink::output_file(&path);
     let title = fields
@@ -84,7 +84,7 @@ fn page(ctx: &Ctx, site: &Path, rel: &str, stamp: super::cache::Stamp) {
                 site => ctx.site_value.clone(),
                 base => ctx.base(),
                 title => title,
-                content => Value::from_safe_string(render::under_base(&render::markdown(body), ctx.base())),
+                content => Value::from_safe_string(crate::sanitize::sanitize(&render::under_base(&render::markdown(body), ctx.base()), None)),
             },
         )
     });

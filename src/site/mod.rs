@@ -13,7 +13,7 @@ mod lists;
 pub mod output;
 pub mod permalink;
 pub mod posts;
-mod render;
+pub(crate) mod render;
 pub mod search;
 pub mod serve;
 pub mod settings;
@@ -208,28 +208,28 @@ fn read_text(path: &Path) -> Option<String> {
 }
 
 /// URLs and output files; a URL two posts share goes to the earlier one,
-/// the later gets `-2`, `-3`… (Jekyll would silently overwrite one).
+/// the later gets `-2`, `-3`… before its extension (Jekyll would silently
+/// overwrite one). A URL that names one of the site's own files moves
+/// under `/post/` first.
 fn entries(read: Vec<(Stamp, PostMeta)>, settings: &Settings) -> (Vec<Entry>, Vec<String>) {
     let mut taken = std::collections::HashSet::new();
     let mut clashes = Vec::new();
     let mut out = Vec::with_capacity(read.len());
     for (stamp, mut meta) in read {
+        let original = meta.path.clone();
         let mut file = permalink::output_file(&meta.path);
-        if !taken.insert(file.to_lowercase()) {
-            let original = meta.path.clone();
-            let (stem, slash) = match original.strip_suffix('/') {
-                Some(s) => (s.to_string(), "/"),
-                None => (original.clone(), ""),
-            };
-            let mut n = 2;
-            loop {
-                meta.path = format!("{stem}-{n}{slash}");
-                file = permalink::output_file(&meta.path);
-                if taken.insert(file.to_lowercase()) {
-                    break;
-                }
-                n += 1;
-            }
+        if is_reserved(&file) {
+            meta.path = format!("/post{}", permalink::sanitize_path(&meta.path));
+            file = permalink::output_file(&meta.path);
+        }
+        let base = meta.path.clone();
+        let mut n = 2;
+        while !taken.insert(file.to_lowercase()) {
+            meta.path = permalink::with_suffix(&base, n);
+            file = permalink::output_file(&meta.path);
+            n += 1;
+        }
+        if meta.path != original {
             clashes.push(format!("{} ({} → {})", meta.rel, original, meta.path));
         }
         let url = format!("{}{}", settings.baseurl, permalink::escape_path(&meta.path));
@@ -239,9 +239,29 @@ fn entries(read: Vec<(Stamp, PostMeta)>, settings: &Settings) -> (Vec<Entry>, Ve
     (out, clashes)
 }
 
+/// Files the site itself writes: a post whose `permalink:` names one (an
+/// old post can say `permalink: /assets/newsmirror/search.js`) must not
+/// replace it.
+fn is_reserved(file: &str) -> bool {
+    let f = file.to_lowercase();
+    let parts: Vec<&str> = f.split('/').collect();
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match parts.as_slice() {
+        ["index.html" | "404.html" | "robots.txt" | "atom.xml" | "feed.xml"] => true,
+        [one] => one.starts_with("sitemap") && one.ends_with(".xml"),
+        ["search", ..] => f.ends_with(".json") || f == "search/index.html",
+        ["assets", "newsmirror", _] => true,
+        ["page", n, "index.html"] => number(n),
+        ["sources" | "archive" | "changes", ..] => f.ends_with("index.html") || f.ends_with(".xml"),
+        _ => false,
+    }
+}
+
 pub fn source_slug(source: &str) -> String {
-    let s = permalink::slugify_pretty(source);
-    if s.is_empty() { "unknown".into() } else { s }
+    // A slug is one directory under `sources/`: never `.` or `..`.
+    let slug = permalink::slugify_pretty(source);
+    let s = slug.trim_matches('.');
+    if s.is_empty() { "unknown".into() } else { s.to_string() }
 }
 
 fn neighbour(e: Option<&Entry>) -> Value {
@@ -258,7 +278,7 @@ fn post_value(ctx: &Ctx, e: &Entry) -> Value {
         source => e.meta.source.clone(),
         source_url => ctx.source_url(&e.source_slug),
         author => e.meta.author.clone(),
-        from => e.meta.from.clone(),
+        from => if render::is_web_link(&e.meta.from) { e.meta.from.clone() } else { String::new() },
         iso => e.meta.date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         shown => ctx.shown(e),
         excerpt => e.meta.excerpt.clone(),
@@ -278,7 +298,7 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
         ctx.out.produce(&e.file, sig, || {
             let text = read_text(&site.join(&e.meta.rel)).ok_or("cannot read the post")?;
             let (_, body) = posts::split_front_matter(&text);
-            let html = render::fix_links(&render::markdown(body), &e.meta.from, ctx.base());
+            let html = render::post_body(body, &e.meta.from, ctx.base());
             let block = comments.as_deref().filter(|_| e.meta.comments).map(|c| Value::from_safe_string(c.to_string()));
             ctx.theme.render(
                 "post.html",

@@ -59,6 +59,15 @@ pub fn signature(parts: impl Hash) -> Signature {
     h.finish()
 }
 
+/// Write `bytes` to `path`, replacing a symbolic link there instead of
+/// writing through it.
+fn write_no_follow(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        std::fs::remove_file(path)?;
+    }
+    std::fs::write(path, bytes)
+}
+
 pub struct Output {
     root: PathBuf,
     manifest: PathBuf,
@@ -69,6 +78,8 @@ pub struct Output {
     current: Mutex<HashMap<String, Signature>>,
     written: AtomicUsize,
     errors: Mutex<Vec<String>>,
+    /// Directories already known to be real directories, not links.
+    checked_dirs: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 /// What a build did to the output directory.
@@ -107,6 +118,7 @@ impl Output {
             current: Mutex::new(HashMap::new()),
             written: AtomicUsize::new(0),
             errors: Mutex::new(Vec::new()),
+            checked_dirs: Mutex::default(),
         })
     }
 
@@ -144,25 +156,48 @@ impl Output {
         }
     }
 
-    /// Write `rel` (made from inputs with signature `sig`).
+    /// Write `rel` (made from inputs with signature `sig`). The file is
+    /// written inside the output directory only: a symbolic link there (in
+    /// place of the file or of a directory on its way) is replaced, never
+    /// followed, so a link planted in `_site` cannot aim a write elsewhere.
     pub fn write(&self, rel: &str, sig: Signature, bytes: &[u8]) {
         let path = self.root.join(rel);
-        let result = std::fs::write(&path, bytes).or_else(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                std::fs::write(&path, bytes)
-            }
-            _ => Err(e),
-        });
-        match result {
+        match self.prepare_parents(rel).and_then(|()| write_no_follow(&path, bytes)) {
             Ok(()) => {
                 self.written.fetch_add(1, Ordering::Relaxed);
                 self.lock_current().insert(rel.to_string(), sig);
             }
             Err(e) => self.errors.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{}: {e}", path.display())),
         }
+    }
+
+    /// Make every directory between the root and `rel` a real directory.
+    fn prepare_parents(&self, rel: &str) -> std::io::Result<()> {
+        let mut dir = self.root.clone();
+        let parts: Vec<&str> = rel.split('/').collect();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            if part.is_empty() || *part == "." || *part == ".." {
+                return Err(std::io::Error::other(format!("refused to write outside the output directory: {rel}")));
+            }
+            dir.push(part);
+            if self.checked_dirs.lock().unwrap_or_else(|p| p.into_inner()).contains(&dir) {
+                continue;
+            }
+            match std::fs::symlink_metadata(&dir) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => {
+                    std::fs::remove_file(&dir)?;
+                    std::fs::create_dir(&dir)?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::create_dir(&dir) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+                    _ => {}
+                },
+                Err(e) => return Err(e),
+            }
+            self.checked_dirs.lock().unwrap_or_else(|p| p.into_inner()).insert(dir.clone());
+        }
+        Ok(())
     }
 
     /// Render-if-stale in one call.

@@ -87,10 +87,7 @@ pub fn post_path(permalink: &str, f: &Fields) -> String {
             collapsed.push(c);
         }
     }
-    if !collapsed.starts_with('/') {
-        collapsed.insert(0, '/');
-    }
-    collapsed
+    sanitize_path(&collapsed)
 }
 
 /// Jekyll's `slugify(mode: "pretty", cased: true)`: every run of characters
@@ -142,12 +139,58 @@ pub fn escape_path(path: &str) -> String {
     out
 }
 
-/// Where a URL path is written: `/a/` → `a/index.html`, `/a` → `a.html`.
+/// A URL path that stays inside the site whatever a post or page says:
+/// `permalink: /../../tmp/x.sh` and a category `../..` come from archive
+/// files and feeds. Backslashes count as `/` (Windows readers of a clone
+/// do), `.` and `..` segments and empty ones go (Jekyll's `sanitize_url`
+/// replaces `..` too), control characters become `-`. The trailing `/` of
+/// a directory URL is kept.
+pub fn sanitize_path(path: &str) -> String {
+    let unified = path.replace('\\', "/");
+    let mut out = String::with_capacity(unified.len() + 1);
+    for segment in unified.split('/').filter(|s| !s.is_empty() && *s != "." && *s != "..") {
+        out.push('/');
+        out.extend(segment.chars().map(|c| if c.is_control() { '-' } else { c }));
+    }
+    if out.is_empty() || unified.ends_with('/') {
+        out.push('/');
+    }
+    out
+}
+
+/// `path` with `-n` added to its last segment, before an extension:
+/// `/a/x.html` → `/a/x-2.html`, `/a/x/` → `/a/x-2/`, `/a/x` → `/a/x-2`,
+/// so the file keeps the type a web server serves it as.
+pub fn with_suffix(path: &str, n: usize) -> String {
+    let (body, slash) = match path.strip_suffix('/') {
+        Some(b) => (b, "/"),
+        None => (path, ""),
+    };
+    let last = body.rfind('/').map_or(0, |i| i + 1);
+    // An extension is a short run of letters and digits after the last dot:
+    // the dots of `U.S.-China` are part of the title.
+    let extension = body[last..].rfind('.').filter(|&dot| {
+        let ext = &body[last + dot + 1..];
+        dot > 0 && (1..=5).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    match extension {
+        Some(dot) => format!("{}-{n}{}{slash}", &body[..last + dot], &body[last + dot..]),
+        None => format!("{body}-{n}{slash}"),
+    }
+}
+
+/// Where a post's or Markdown page's URL path is written, as Jekyll does:
+/// `/a/` → `a/index.html`, `/a.html` → `a.html`, and anything else gets
+/// `.html` added (`/2021-01-22/U.S.-China` → `U.S.-China.html`, which
+/// GitHub Pages serves for that URL as a page, not a download). The path is
+/// sanitised first ([`sanitize_path`]), so the file is always inside the
+/// output directory.
 pub fn output_file(path: &str) -> String {
+    let path = sanitize_path(path);
     let p = path.trim_start_matches('/');
     if p.is_empty() || p.ends_with('/') {
         format!("{p}index.html")
-    } else if p.rsplit('/').next().is_some_and(|last| last.contains('.')) {
+    } else if p.ends_with(".html") {
         p.to_string()
     } else {
         format!("{p}.html")
@@ -186,6 +229,36 @@ mod tests {
         let none: Vec<String> = Vec::new();
         let f = Fields { date: date(), slug: "x", categories: &none };
         assert_eq!(post_path("date", &f), "/2021/01/22/x.html");
+    }
+
+    #[test]
+    fn clash_suffixes_go_before_the_extension() {
+        assert_eq!(
+            with_suffix("/中参馆/2021/11/08/When-Will-China-Get-off-Coal.html", 2),
+            "/中参馆/2021/11/08/When-Will-China-Get-off-Coal-2.html"
+        );
+        assert_eq!(with_suffix("/a/x/", 3), "/a/x-3/");
+        assert_eq!(with_suffix("/2021-01-22/x", 2), "/2021-01-22/x-2");
+        assert_eq!(with_suffix("/a.b/x", 2), "/a.b/x-2");
+        assert_eq!(with_suffix("/2021/U.S.-China", 2), "/2021/U.S.-China-2");
+        assert_eq!(with_suffix("/a/.hidden", 2), "/a/.hidden-2");
+    }
+
+    #[test]
+    fn no_permalink_or_category_leaves_the_site() {
+        for (path, file) in [
+            ("/../../../tmp/x.sh", "tmp/x.sh.html"),
+            ("/a/./b/../c/", "a/b/c/index.html"),
+            ("..", "index.html"),
+            ("/..\\..\\etc\\passwd", "etc/passwd.html"),
+            ("/ok/...", "ok/....html"),
+            ("/2021-01-22/U.S.-China", "2021-01-22/U.S.-China.html"),
+        ] {
+            assert_eq!(output_file(path), file, "{path}");
+        }
+        let cats = vec!["../../tmp/x".to_string()];
+        let f = Fields { date: date(), slug: "y", categories: &cats };
+        assert_eq!(post_path("date", &f), "/tmp/x/2021/01/22/y.html");
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub fn parse(site: &Path, path: &Path, text: &str, rules: &UrlRules) -> Parsed {
         categories: &categories,
     };
     let path_url = match fields.get("permalink") {
-        Some(p) if p.starts_with('/') => p.to_string(),
+        Some(p) if p.starts_with('/') => permalink::sanitize_path(p),
         _ => permalink::post_path(rules.permalink, &url_fields),
     };
     let meta = PostMeta {

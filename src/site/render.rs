@@ -93,6 +93,22 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// A post's body as the site publishes it (page and Atom feed alike): its
+/// Markdown rendered, its links fixed, then sanitised with ingest's policy.
+/// Old posts, raw sources and hand-edited files hold whatever their feeds
+/// held (scripts, forms, styles); the file stays as it is, the published
+/// page never runs any of it. Sanitising is idempotent, so a body newsmirror
+/// sanitised at ingest comes out unchanged.
+pub fn post_body(markdown_text: &str, from: &str, baseurl: &str) -> String {
+    crate::sanitize::sanitize(&fix_links(&markdown(markdown_text), from, baseurl), None)
+}
+
+/// Whether a post's `from:` may be a link on the site: an old post's could
+/// be `javascript:` or anything else.
+pub fn is_web_link(from: &str) -> bool {
+    url::Url::parse(from.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
 /// Links in a post's content as a reader of this site needs them: the
 /// old system copied feed HTML as is, so `/tag/x` and `page.html` still
 /// point at the original site (resolved against the post's `from:`), and
