@@ -6,61 +6,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 
+use common::browser::{browse, chromium_or_skip, serve_site};
 use common::*;
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.is_file())
-}
-
-/// Run Chromium on `url` with `mode` (`--dump-dom` or `--screenshot=…`);
-/// returns stdout and the console messages it logged.
-fn browse(browser: &Path, profile: &Path, url: &str, mode: &str) -> (String, Vec<String>) {
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=412,915",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(mode)
-        .arg(url)
-        .output()
-        .expect("run chromium");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let console = stderr.lines().filter(|l| l.contains(":CONSOLE")).map(str::to_string).collect();
-    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
-}
 
 #[test]
 fn home_post_and_chinese_search_work_in_chromium_without_console_errors() {
     let Some(shared) = shared() else { return };
-    let Some(browser) = chromium() else {
-        eprintln!("skipping: chromium is not installed (.ci/run installs Debian's package)");
-        return;
-    };
+    let Some(browser) = chromium_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("_posts")).unwrap();
@@ -83,19 +37,7 @@ fn home_post_and_chinese_search_work_in_chromium_without_console_errors() {
         )
         .unwrap();
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsmirror"))
-        .args(["serve", "--site", site.to_str().unwrap(), "--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let _serve = Serve(child);
-    let base = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("serving ") {
-            break rest.split(' ').next().unwrap().trim_end_matches('/').to_string();
-        }
-    };
+    let (_serve, base) = serve_site(&site);
     assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/mirror"), "{base}");
 
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");

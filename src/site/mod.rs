@@ -98,6 +98,12 @@ impl Ctx<'_> {
     }
 }
 
+/// Markdown with inline HTML as the site renders it (unsanitised): for
+/// tests and tools that check what a Markdown reader makes of a file.
+pub fn markdown_to_html(text: &str) -> String {
+    render::markdown(text)
+}
+
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     let started = Instant::now();
     let settings = Settings::load(&opts.site, &opts.settings).map_err(SiteError::Settings)?;

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod browser;
 pub mod http;
 
 pub use newsmirror::demo::{SampleServer, Served};
