@@ -53,7 +53,18 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
     // so such input goes to ammonia unprepared rather than failing the item.
     let prepared =
         std::panic::catch_unwind(|| prepare(html, base)).ok().and_then(Result::ok).unwrap_or_else(|| html.to_string());
-    liquid_inert(&CLEANER.clean(&prepared).to_string())
+    liquid_inert(&normalize_newlines(&CLEANER.clean(&prepared).to_string()))
+}
+
+/// A character reference such as `&#13;` comes out of html5ever as a raw
+/// CR, which the next parse turns into LF: write it as the parse will read
+/// it, so sanitising twice gives the same bytes. Renders the same.
+fn normalize_newlines(html: &str) -> std::borrow::Cow<'_, str> {
+    if html.contains('\r') {
+        std::borrow::Cow::Owned(html.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(html)
+    }
 }
 
 fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::RewritingError> {

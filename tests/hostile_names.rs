@@ -123,6 +123,11 @@ fn hostile_titles_authors_and_source_names_read_back_exactly() {
         let site = tempfile::tempdir().unwrap();
         let config = toml_config(site.path(), &[(source_name, &url)], "");
         let out = run_site(site.path(), &config);
+        if source_name.split(['/', '\\']).any(|s| s == "..") {
+            // A name that reads as a way out of the site is a configuration error.
+            assert_eq!(out.status.code(), Some(2), "source {source_name:?}: {}", text(&out));
+            continue;
+        }
         assert!(out.status.success(), "source {source_name:?}: {}", text(&out));
         let names = posts(site.path());
         assert_eq!(names.len(), values.len(), "source {source_name:?}: {names:?}");

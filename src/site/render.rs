@@ -22,6 +22,12 @@ const TEMPLATES: &[(&str, &str)] = &[
 const ASSETS: &[(&str, &str)] =
     &[("style.css", include_str!("theme/style.css")), ("search.js", include_str!("theme/search.js"))];
 
+/// Bumped whenever the same post and theme render to different output
+/// (2: bodies sanitised at build time, titles escaped), so every page an
+/// older binary wrote is rendered again, even by a binary copied with its
+/// old modification time.
+pub const RENDER_VERSION: u32 = 2;
+
 pub struct Theme {
     pub env: Environment<'static>,
     /// `assets/newsmirror/<name>` → contents.
@@ -58,7 +64,7 @@ impl Theme {
             .iter()
             .map(|(name, default)| (name.to_string(), override_or(site, "assets", name, default)))
             .collect();
-        let fingerprint = signature((&texts, &assets, binary_identity()));
+        let fingerprint = signature((RENDER_VERSION, &texts, &assets, binary_identity()));
         Ok(Theme { env, assets, fingerprint })
     }
 
