@@ -41,9 +41,10 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     })
 }
 
-/// Complete what a killed run started: of the posts a journal entry names,
-/// one whose file is in place is kept; one whose file is not is forgotten,
-/// to be fetched again.
+/// Complete what a killed run (or a power cut) started: of the posts a
+/// journal entry names, one whose file is in place and whole is kept; one
+/// whose file is missing, empty or cut short (its data never reached the
+/// disk) is removed and forgotten, to be fetched again.
 fn finish_pending(store: &mut Store) -> Result<(), StoreError> {
     let batches: Vec<(i64, String)> = {
         let mut stmt = store.db(store.conn.prepare("SELECT batch, entries FROM journal"))?;
@@ -57,7 +58,15 @@ fn finish_pending(store: &mut Store) -> Result<(), StoreError> {
     store.in_transaction(|tx| {
         for (batch, entries) in &batches {
             let entries: Vec<JournalEntry> = serde_json::from_str(entries).unwrap_or_default();
-            for entry in entries.iter().filter(|e| !posts_dir.join(&e.file).is_file()) {
+            for entry in &entries {
+                let path = posts_dir.join(&entry.file);
+                if path.is_file() && super::is_whole_post(&path) {
+                    continue;
+                }
+                if path.is_file() {
+                    tracing::warn!(path = %path.display(), "removing a post cut short by a crash; its item is fetched again");
+                    let _ = fs::remove_file(&path);
+                }
                 forget(tx, entry)?;
             }
             tx.execute("DELETE FROM journal WHERE batch = ?1", [batch])?;
