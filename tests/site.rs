@@ -293,15 +293,21 @@ fn serve_answers_as_github_pages_does_and_rebuilds_on_change() {
     assert!(r.contains(" 404 ") && r.contains("找不到页面"), "{r}");
 
     post(site.path(), 2, "Second", "S", false);
-    let mut found = false;
-    for _ in 0..50 {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        if get("/m/2024-03-02/Second").contains("Body of Second.") {
-            found = true;
-            break;
+    // Wait for the rebuild's own report (the watcher's event, not a guess at
+    // how long it takes), with a deadline generous enough for a loaded machine.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if line.starts_with("built 2 posts") {
+                let _ = tx.send(line);
+                return;
+            }
         }
-    }
+    });
+    let rebuilt = rx.recv_timeout(std::time::Duration::from_secs(60));
+    let served = get("/m/2024-03-02/Second");
     let _ = child.kill();
     let _ = child.wait();
-    assert!(found, "the new post was not served after a rebuild");
+    assert!(rebuilt.is_ok(), "serve did not rebuild after a new post within 60 s");
+    assert!(served.contains("Body of Second."), "the new post was not served after the rebuild: {served}");
 }

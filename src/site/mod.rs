@@ -28,6 +28,7 @@ use crate::config::SiteSettings;
 use cache::Stamp;
 use output::{Output, signature};
 use posts::PostMeta;
+pub use render::RENDER_VERSION;
 use render::Theme;
 pub use settings::Settings;
 

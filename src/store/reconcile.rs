@@ -24,7 +24,9 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     let now = chrono::Utc::now().timestamp();
     let indexed: Vec<(String, Option<String>)> = unknown
         .iter()
-        .map(|(rel, path)| (rel.clone(), fs::read_to_string(path).ok().and_then(|t| front_matter_from(&t))))
+        .map(|(rel, path)| {
+            (rel.clone(), fs::read_to_string(path).ok().and_then(|t| crate::post::read::front_matter_from(&t)))
+        })
         .collect();
     store.in_transaction(|tx| {
         let mut add_post =
@@ -105,31 +107,4 @@ fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>)
         }
     }
     Ok(())
-}
-
-/// The `from:` value of a post's front matter, unquoted.
-pub(crate) fn front_matter_from(text: &str) -> Option<String> {
-    let body = text.strip_prefix("---")?;
-    let end = body.find("\n---")?;
-    let line = body[..end].lines().find_map(|l| l.strip_prefix("from:"))?.trim();
-    let value = if let Some(inner) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
-        inner.replace("\\\"", "\"").replace("\\\\", "\\")
-    } else if let Some(inner) = line.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
-        inner.replace("''", "'")
-    } else {
-        line.to_string()
-    };
-    Some(value).filter(|v| !v.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn reads_from_in_all_quotings() {
-        let f = |v: &str| super::front_matter_from(&format!("---\nlayout: post\nfrom: {v}\ntags: [ x ]\n---\nbody"));
-        assert_eq!(f("https://a.example/1").as_deref(), Some("https://a.example/1"));
-        assert_eq!(f("\"https://a.example/1\"").as_deref(), Some("https://a.example/1"));
-        assert_eq!(f("'https://a.example/1'").as_deref(), Some("https://a.example/1"));
-        assert_eq!(super::front_matter_from("no front matter"), None);
-    }
 }
