@@ -7,6 +7,8 @@
 //! temporary name and renamed into place). Only raster formats recognised by
 //! their magic bytes are kept: an SVG can carry script, and a "JPEG" that is
 //! an HTML error page is not an image. Any failure leaves the original link.
+//! Images come only from public addresses (unless `allow_private`): their
+//! URLs are the feed's choice.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +20,7 @@ use lol_html::{RewriteStrSettings, element, rewrite_str};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::fetch::{Fetched, Fetcher, Request, Validators};
+use crate::fetch::{Fetched, Fetcher, Request, Trust, Validators};
 
 /// Where a mirrored image is linked from in a post: the site root.
 pub const ASSETS_URL: &str = "/assets/";
@@ -39,6 +41,8 @@ pub struct Client<'a> {
     pub user_agent: &'a str,
     pub proxy: Option<&'a str>,
     pub timeout: Duration,
+    /// `allow_private = true`: images on intranet hosts too.
+    pub allow_private: bool,
 }
 
 impl ImageMirror {
@@ -95,6 +99,9 @@ impl ImageMirror {
             timeout: client.timeout,
             validators: &Validators::default(),
             max_body: Some(self.max_image),
+            // An image URL is the feed's or the page's choice, never the operator's.
+            trust: Trust::Data,
+            allow_private: client.allow_private,
         };
         let bytes = match fetcher.fetch(&req).await.map_err(|e| e.to_string())? {
             Fetched::Body(b) => b.bytes,
