@@ -161,8 +161,11 @@ fn a_source_s_own_rules_choose_the_content() {
     let server =
         start(|port| one_item_feed(&format!("http://127.0.0.1:{port}/story"), "<p>Teaser</p>"), ok("text/html", page));
     let site = tempfile::tempdir().unwrap();
-    let config =
-        toml_config(site.path(), &[("Local", &server.url("/f.xml"))], "content = \"#story\"\nremove = [\".promo\"]\nallow_private = true");
+    let config = toml_config(
+        site.path(),
+        &[("Local", &server.url("/f.xml"))],
+        "content = \"#story\"\nremove = [\".promo\"]\nallow_private = true",
+    );
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "{}", text(&out));
     let body = post_body(site.path());

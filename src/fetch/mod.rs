@@ -200,9 +200,7 @@ impl Fetcher {
         let url = Url::parse(req.url.trim()).map_err(|e| FetchError::Other(format!("bad URL {:?}: {e}", req.url)))?;
         if url.scheme() == "file" {
             if req.trust == Trust::Data {
-                return Err(FetchError::Refused(format!(
-                    "{url}: file URLs are read only from the config or the command line"
-                )));
+                return Err(FetchError::Refused("file URLs are read only from the config or the command line".into()));
             }
             return self.read_file(&url).await;
         }
@@ -312,7 +310,8 @@ impl Fetcher {
                 },
             };
             let Some(location) = redirect_target(&response) else { break response };
-            let next = url.join(&location).map_err(|e| FetchError::Redirect(format!("bad Location {location:?}: {e}")))?;
+            let next =
+                url.join(&location).map_err(|e| FetchError::Redirect(format!("bad Location {location:?}: {e}")))?;
             if !matches!(next.scheme(), "http" | "https") {
                 return Err(FetchError::Redirect(format!("to a non-HTTP URL {next}")).into());
             }
