@@ -31,9 +31,12 @@ pub struct ImageMirror {
     max_image: u64,
     budget: u64,
     spent: AtomicU64,
-    /// Image URL → asset file name (or the reason it failed), so an image
-    /// in many posts of one run is fetched once.
-    done: Mutex<HashMap<String, Result<String, String>>>,
+    /// (`allow_private`, image URL) → asset file name (or the reason it
+    /// failed), so an image in many posts of one run is fetched once. The
+    /// setting is part of the key: a source without it must not reuse an
+    /// intranet image another source could fetch, nor one with it inherit
+    /// the other's refusal.
+    done: Mutex<HashMap<(bool, String), Result<String, String>>>,
 }
 
 /// How to reach the image hosts: the source's own client settings.
@@ -62,12 +65,13 @@ impl ImageMirror {
         let mut map = HashMap::new();
         let mut notes = Vec::new();
         for src in image_sources(html) {
-            let known = self.lock().get(&src).cloned();
+            let key = (client.allow_private, src.clone());
+            let known = self.lock().get(&key).cloned();
             let result = match known {
                 Some(r) => r,
                 None => {
                     let r = self.fetch_one(fetcher, client, &src).await;
-                    self.lock().insert(src.clone(), r.clone());
+                    self.lock().insert(key, r.clone());
                     if let Err(e) = &r {
                         notes.push(format!("image {src}: {e}; kept the original link"));
                     }
@@ -84,7 +88,7 @@ impl ImageMirror {
         (rewrite(html, &map), notes)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Result<String, String>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(bool, String), Result<String, String>>> {
         self.done.lock().unwrap_or_else(|p| p.into_inner())
     }
 

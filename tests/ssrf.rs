@@ -262,27 +262,31 @@ fn png() -> Vec<u8> {
 
 #[test]
 fn image_mirroring_refuses_private_hosts() {
-    let words = "Text of the article, long enough to be the whole story. ".repeat(12);
-    let port = Arc::new(OnceLock::<u16>::new());
-    let p = port.clone();
+    // Two feeds with the same images, under different links.
+    let feed = |link: &'static str| {
+        handler(move |req: &Req, _| {
+            let port = req.headers.get("host").and_then(|h| h.rsplit(':').next()).unwrap_or("0").to_string();
+            let words = "Text of the article, long enough to be the whole story. ".repeat(12);
+            let body = format!(
+                "<p>{words}</p><p><img src=\"http://127.0.0.1:{port}/photo.png\"></p>\
+                 <p><img src=\"http://localhost:{port}/photo.png\"></p><p><img src=\"http://[::1]:{port}/photo.png\"></p>"
+            );
+            ok(RSS, rss(&[It { title: "Pictures", link, body: &body, ..Default::default() }]))
+        })
+    };
     let server = TestServer::start(vec![
-        (
-            "/f.xml",
-            handler(move |_, _| {
-                let port = p.get().unwrap();
-                let body = format!(
-                    "<p>{words}</p><p><img src=\"http://127.0.0.1:{port}/photo.png\"></p>\
-                     <p><img src=\"http://localhost:{port}/photo.png\"></p><p><img src=\"http://[::1]:{port}/photo.png\"></p>"
-                );
-                ok(
-                    RSS,
-                    rss(&[It { title: "Pictures", link: "https://e.example/a", body: &body, ..Default::default() }]),
-                )
-            }),
-        ),
+        ("/f.xml", feed("https://e.example/a")),
+        // Later than the other, so that its images are looked up after the
+        // other source's are done.
+        ("/g.xml", {
+            let g = feed("https://e.example/b");
+            handler(move |req, n| {
+                std::thread::sleep(Duration::from_millis(1500));
+                g(req, n)
+            })
+        }),
         ("/photo.png", handler(|_, _| ok("image/png", png()))),
     ]);
-    port.set(server.port).unwrap();
     let site = tempfile::tempdir().unwrap();
     let config = toml_config(site.path(), &[("Pics", &server.url("/f.xml"))], "images = \"mirror\"");
     let out = run_site(site.path(), &config);
@@ -298,13 +302,31 @@ fn image_mirroring_refuses_private_hosts() {
     assert_eq!(report.matches("; kept the original link").count(), 3, "{report}");
     assert!(all_posts(site.path()).contains(&format!("http://127.0.0.1:{}/photo.png", server.port)));
 
-    // The source's own setting lets them through.
+    // A source's own setting lets them through, for that source only, even
+    // when another source of the same run has the same images.
     let site = tempfile::tempdir().unwrap();
-    let config =
-        toml_config(site.path(), &[("Pics", &server.url("/f.xml"))], "images = \"mirror\"\nallow_private = true");
+    let config = site.path().join("newsmirror.toml");
+    let (open, closed) = (server.url("/f.xml"), server.url("/g.xml"));
+    std::fs::write(
+        &config,
+        format!(
+            "[defaults]\nimages = \"mirror\"\n[[source]]\nname = \"Open\"\nurl = \"{open}\"\nallow_private = true\n\
+             [[source]]\nname = \"Closed\"\nurl = \"{closed}\"\n"
+        ),
+    )
+    .unwrap();
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(std::fs::read_dir(site.path().join("assets")).unwrap().count(), 1, "{}", text(&out));
+    let post = |source: &str| {
+        let names = posts(site.path());
+        let texts: Vec<String> = names.iter().map(|n| read(&site.path().join("_posts").join(n))).collect();
+        texts.into_iter().find(|t| t.contains(&format!("tags: [ {source} ]"))).unwrap_or_default()
+    };
+    assert!(post("Open").contains("src=\"/assets/"), "{}", post("Open"));
+    assert!(!post("Closed").contains("/assets/"), "{}", post("Closed"));
+    // Closed's three images are refused; Open's fetched (or, on [::1], unreachable).
+    assert_eq!(text(&out).matches(": refused: ").count(), 3, "{}", text(&out));
 }
 
 #[test]
