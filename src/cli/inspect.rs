@@ -5,7 +5,7 @@ use std::path::Path;
 use super::{EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE};
 use crate::config::{Config, RunSettings, Source};
 use crate::feed::{self, ParseOptions};
-use crate::fetch::{Fetched, Fetcher, Request, Validators};
+use crate::fetch::{Fetched, Fetcher, Request, Trust, Validators};
 use crate::pipeline;
 
 pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Option<&str>) -> u8 {
@@ -16,7 +16,7 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
             return EXIT_USAGE;
         }
     };
-    let (url, body) = match read_input(input) {
+    let (url, body) = match read_input(input, false) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {input}: {e}");
@@ -117,6 +117,7 @@ pub(super) fn extract(
     rules: Option<&str>,
     text: bool,
     config: Option<&Path>,
+    allow_private: bool,
 ) -> u8 {
     let config = match config.map(Path::to_path_buf).or_else(|| Config::locate(None, Path::new(".")).ok()) {
         Some(p) => match Config::load(&p) {
@@ -135,7 +136,7 @@ pub(super) fn extract(
             return EXIT_USAGE;
         }
     };
-    let (_, body) = match read_input(input) {
+    let (_, body) = match read_input(input, allow_private) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {input}: {e}");
@@ -187,27 +188,36 @@ pub(super) fn extract(
     }
 }
 
-/// A feed from a file path or an http(s)/file URL, with its URL.
-pub(super) fn read_input(input: &str) -> Result<(String, crate::fetch::Body), String> {
+/// A feed or page from a file path or an http(s)/file URL the operator
+/// typed, with its URL.
+pub(super) fn read_input(input: &str, allow_private: bool) -> Result<(String, crate::fetch::Body), String> {
     let url = if input.contains("://") {
         input.to_string()
     } else {
         let path = std::fs::canonicalize(input).map_err(|e| e.to_string())?;
         url::Url::from_file_path(&path).map_err(|()| "not a usable path".to_string())?.to_string()
     };
+    let body = fetch_url(&url, Trust::Operator, allow_private)?;
+    Ok((url, body))
+}
+
+/// One fetch outside a run, with the defaults of a source.
+pub(super) fn fetch_url(url: &str, trust: Trust, allow_private: bool) -> Result<crate::fetch::Body, String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let fetcher = Fetcher::new(RunSettings::default());
     let validators = Validators::default();
     let req = Request {
-        url: &url,
+        url,
         user_agent: crate::config::DEFAULT_USER_AGENT,
         proxy: None,
         timeout: crate::config::DEFAULT_TIMEOUT,
         validators: &validators,
         max_body: None,
+        trust,
+        allow_private,
     };
     match runtime.block_on(fetcher.fetch(&req)).map_err(|e| e.to_string())? {
-        Fetched::Body(b) => Ok((url, b)),
+        Fetched::Body(b) => Ok(b),
         Fetched::NotModified => Err("server answered 304 to an unconditional request".into()),
     }
 }

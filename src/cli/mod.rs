@@ -61,6 +61,9 @@ enum Command {
         /// Commit, then push; a rejected push is rebased onto the remote and retried.
         #[arg(long)]
         push: bool,
+        /// Let feed data (article pages, images, redirects) reach private and loopback addresses, for every source.
+        #[arg(long)]
+        allow_private: bool,
     },
     /// Keep mirroring: fetch each source when due, back off failing ones, until SIGTERM or Ctrl-C.
     Watch {
@@ -83,6 +86,9 @@ enum Command {
         /// Commit and push after each round.
         #[arg(long)]
         push: bool,
+        /// Let feed data (article pages, images, redirects) reach private and loopback addresses, for every source.
+        #[arg(long)]
+        allow_private: bool,
     },
     /// Mirror the built-in sample feeds (served on 127.0.0.1, no network needed) into DIR.
     Demo {
@@ -197,6 +203,9 @@ enum Command {
         /// The config whose [[rules]] and sources apply [default: ./newsmirror.toml if there is one].
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Follow redirects to private and loopback addresses.
+        #[arg(long)]
+        allow_private: bool,
     },
 }
 
@@ -204,14 +213,24 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.log_format);
     let code = match cli.command {
-        Command::Run { config, site, wait, commit, push } => {
-            run::run(config.as_deref(), &site, Duration::from_secs(wait), Publish { commit: commit || push, push })
-        }
-        Command::Demo { dir } => demo::run(&dir),
-        Command::Watch { config, site, every, jitter, build, commit, push } => watch::watch(
+        Command::Run { config, site, wait, commit, push, allow_private } => run::run(
             config.as_deref(),
             &site,
-            watch::WatchOptions { every, jitter, build, publish: Publish { commit: commit || push, push } },
+            Duration::from_secs(wait),
+            Publish { commit: commit || push, push },
+            allow_private,
+        ),
+        Command::Demo { dir } => demo::run(&dir),
+        Command::Watch { config, site, every, jitter, build, commit, push, allow_private } => watch::watch(
+            config.as_deref(),
+            &site,
+            watch::WatchOptions {
+                every,
+                jitter,
+                build,
+                publish: Publish { commit: commit || push, push },
+                allow_private,
+            },
         ),
         Command::Parse { input, json, raw, name, timezone } => {
             inspect::parse(&input, json, raw, name, timezone.as_deref())
@@ -223,8 +242,8 @@ pub fn main() -> ExitCode {
         Command::Status { config, site, json, markdown } => inspect::status(config.as_deref(), &site, json, markdown),
         Command::Build { site, out, config } => site::build(&site, out, config.as_deref()),
         Command::Serve { site, out, config, port } => site::serve(&site, out, config.as_deref(), port),
-        Command::Extract { input, base_url, rules, text, config } => {
-            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), text, config.as_deref())
+        Command::Extract { input, base_url, rules, text, config, allow_private } => {
+            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), text, config.as_deref(), allow_private)
         }
     };
     ExitCode::from(code)

@@ -33,16 +33,26 @@ pub struct Publish {
     pub push: bool,
 }
 
-pub(super) fn run(config: Option<&Path>, site: &Path, wait: Duration, publish: Publish) -> u8 {
-    let config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
+pub(super) fn run(config: Option<&Path>, site: &Path, wait: Duration, publish: Publish, allow_private: bool) -> u8 {
+    let mut config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };
+    if allow_private {
+        allow_private_everywhere(&mut config);
+    }
     let fetcher = Fetcher::new(config.settings.clone());
     run_config(&config, site, wait, fetcher, publish)
+}
+
+/// `--allow-private`: as if every source said `allow_private = true`.
+pub(super) fn allow_private_everywhere(config: &mut Config) {
+    for source in &mut config.sources {
+        source.allow_private = true;
+    }
 }
 
 /// Run `config` into `site`, printing the report; returns the exit code.

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::run::{Publish, log_source, publish_report, update_lists};
+use super::run::{Publish, allow_private_everywhere, log_source, publish_report, update_lists};
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::config::Config;
 use crate::fetch::Fetcher;
@@ -17,6 +17,7 @@ pub(super) struct WatchOptions {
     pub jitter: Duration,
     pub build: bool,
     pub publish: Publish,
+    pub allow_private: bool,
 }
 
 pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) -> u8 {
@@ -50,6 +51,9 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
         match Config::load(&path) {
             Ok(c) => config = c,
             Err(e) => tracing::warn!(error = %e, "config unreadable; keeping the previous one"),
+        }
+        if w.allow_private {
+            allow_private_everywhere(&mut config);
         }
         schedule.sync(&config.sources, Instant::now());
         let due: Vec<_> = schedule.due(&config.sources, Instant::now()).into_iter().cloned().collect();

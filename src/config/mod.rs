@@ -72,6 +72,11 @@ pub struct Source {
     /// This source's own cleanup rules, replacing the rules for its domain.
     pub rules: Option<Rules>,
     pub images: Images,
+    /// Let URLs from the feed's data (article pages, images, redirects)
+    /// reach private, loopback and other non-public addresses: for
+    /// intranet mirrors. Off, a hostile feed could make the mirror publish
+    /// internal pages.
+    pub allow_private: bool,
 }
 
 /// `full_text`: always fetch the article page, never, or when the feed's
@@ -258,6 +263,7 @@ impl Source {
             every: None,
             rules: None,
             images: Images::Link,
+            allow_private: false,
         }
     }
 

@@ -134,3 +134,17 @@ fn bad_rules_and_modes_name_the_key_source_and_line() {
     let e = err("[defaults]\nimages = \"copy\"\n");
     assert!(e.contains("images: expected \"link\" or \"mirror\""), "{e}");
 }
+
+#[test]
+fn allow_private_is_off_unless_a_source_or_the_defaults_say_so() {
+    let (_, sources) = parse(
+        "[[source]]\nname = \"A\"\nurl = \"https://a.example/f\"\n[[source]]\nname = \"B\"\nurl = \"https://b.example/f\"\nallow_private = true\n",
+    )
+    .unwrap();
+    assert_eq!((sources[0].allow_private, sources[1].allow_private), (false, true));
+    let (_, sources) = parse(
+        "[defaults]\nallow_private = true\n[[source]]\nname = \"A\"\nurl = \"https://a.example/f\"\n[[source]]\nname = \"B\"\nurl = \"https://b.example/f\"\nallow_private = false\n",
+    )
+    .unwrap();
+    assert_eq!((sources[0].allow_private, sources[1].allow_private), (true, false));
+}

@@ -97,6 +97,7 @@ struct RawDefaults {
     images: Option<Spanned<String>>,
     image_max_size: Option<Spanned<SizeValue>>,
     images_max_per_run: Option<Spanned<SizeValue>>,
+    allow_private: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +118,7 @@ struct RawSource {
     content: Option<Spanned<OneOrMany>>,
     remove: Option<Spanned<OneOrMany>>,
     images: Option<Spanned<String>>,
+    allow_private: Option<bool>,
 }
 
 /// `30` (seconds) or `"30s"`, `"2m"`, `"1h 30m"`.
@@ -265,6 +267,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
                 Some(v) => images(&ctx, v, named)?,
                 None => default_images,
             },
+            allow_private: s.allow_private.or(d.allow_private).unwrap_or(false),
             rules: own_rules,
             name,
         });

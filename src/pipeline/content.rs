@@ -63,8 +63,12 @@ pub fn with_page(
         Ok(b) => b,
         Err(e) => return fail(draft, e),
     };
-    if let Some(ct) = body.content_type.as_deref().filter(|ct| !is_html(ct)) {
-        return fail(draft, format!("not an HTML page ({ct})"));
+    // An article is HTML: a plain-text or untyped body at an article's URL
+    // is more likely an internal document (a credentials file) than news.
+    match body.content_type.as_deref() {
+        Some(ct) if is_html(ct) => {}
+        Some(ct) => return fail(draft, format!("not an HTML page ({ct})")),
+        None => return fail(draft, "not an HTML page (no Content-Type)".into()),
     }
     let final_url = Url::parse(&body.final_url).unwrap_or_else(|_| page_url.clone());
     let (html, _) = extract::decode_page(&body.bytes, body.charset.as_deref());
@@ -88,8 +92,8 @@ fn is_video_page(link: &Url) -> bool {
 }
 
 fn is_html(content_type: &str) -> bool {
-    let ct = content_type.to_ascii_lowercase();
-    ct.contains("html") || ct.starts_with("text/plain")
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("text/html") || essence.eq_ignore_ascii_case("application/xhtml+xml")
 }
 
 /// The HTML as it will be written.
@@ -132,5 +136,15 @@ mod tests {
         let url = Url::parse("https://news.example/a").unwrap();
         let d = draft(&item("https://news.example/a", "<p>x</p>"), Some(&url), &raw, &rules);
         assert!(d.page.is_none() && d.html == "<p>x</p>", "raw: the feed's HTML exactly, no page");
+    }
+
+    #[test]
+    fn only_html_pages_are_articles() {
+        for ct in ["text/html", "text/html; charset=gbk", "TEXT/HTML", "application/xhtml+xml"] {
+            assert!(is_html(ct), "{ct}");
+        }
+        for ct in ["text/plain", "application/json", "text/htmlx", "application/octet-stream", ""] {
+            assert!(!is_html(ct), "{ct}");
+        }
     }
 }

@@ -17,7 +17,7 @@ use url::Url;
 use crate::config::{Config, Images, Source};
 use crate::extract::RuleSet;
 use crate::feed::{self, Item, ParseOptions};
-use crate::fetch::{Body, FetchError, Fetched, Fetcher, Request, Validators};
+use crate::fetch::{Body, FetchError, Fetched, Fetcher, Request, Trust, Validators};
 use crate::images::{self, ImageMirror};
 use crate::store::{KeyReader, Keys, NewPost, Store, StoreError};
 
@@ -173,6 +173,8 @@ fn request<'a>(source: &'a Source, url: &'a str, validators: &'a Validators) -> 
         timeout: source.timeout,
         validators,
         max_body: None,
+        trust: Trust::Data,
+        allow_private: source.allow_private,
     }
 }
 
@@ -180,7 +182,8 @@ fn request<'a>(source: &'a Source, url: &'a str, validators: &'a Validators) -> 
 /// fetch its page when the full text is wanted, sanitise, mirror images,
 /// render. CPU work runs on blocking threads, network work here.
 async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: Validators) -> Fetch {
-    let body = match ctx.fetcher.fetch(&request(source, &source.url, &validators)).await {
+    let feed = Request { trust: Trust::Operator, ..request(source, &source.url, &validators) };
+    let body = match ctx.fetcher.fetch(&feed).await {
         Ok(Fetched::NotModified) => return Fetch::NotModified,
         Ok(Fetched::Body(b)) => b,
         Err(e) => return Fetch::Failed(e.to_string()),
@@ -226,6 +229,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
                 user_agent: &source.user_agent,
                 proxy: source.proxy.as_deref(),
                 timeout: source.timeout,
+                allow_private: source.allow_private,
             };
             let (rewritten, image_notes) = ctx.images.mirror(&ctx.fetcher, &client, &html).await;
             html = rewritten;
