@@ -75,7 +75,6 @@ fn one_line(html: &str) -> String {
             '<' if !in_tag => {
                 in_tag = true;
                 tag_start = i;
-                pre_opened = false;
                 out.push(c);
             }
             '"' | '\'' if in_tag => {

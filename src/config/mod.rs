@@ -72,7 +72,15 @@ pub struct Source {
     /// This source's own cleanup rules, replacing the rules for its domain.
     pub rules: Option<Rules>,
     pub images: Images,
+    /// Hosts (`*.example.net` for any subdomain) of the rotating mirrors
+    /// the feed's links point at: a link differing only in such a host is
+    /// the same article.
+    pub mirror_hosts: Vec<String>,
 }
+
+/// Rotating CDN and app hosts that censorship-circumvention mirrors serve
+/// feeds' articles from (GreatFire's feeds rewrite every link to one).
+pub const DEFAULT_MIRROR_HOSTS: &[&str] = &["*.cloudfront.net", "*.appspot.com", "*.azureedge.net", "*.azurefd.net"];
 
 /// `full_text`: always fetch the article page, never, or when the feed's
 /// content looks like a summary.
@@ -258,6 +266,7 @@ impl Source {
             every: None,
             rules: None,
             images: Images::Link,
+            mirror_hosts: DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
         }
     }
 

@@ -97,6 +97,7 @@ struct RawDefaults {
     images: Option<Spanned<String>>,
     image_max_size: Option<Spanned<SizeValue>>,
     images_max_per_run: Option<Spanned<SizeValue>>,
+    mirror_hosts: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +118,7 @@ struct RawSource {
     content: Option<Spanned<OneOrMany>>,
     remove: Option<Spanned<OneOrMany>>,
     images: Option<Spanned<String>>,
+    mirror_hosts: Option<Vec<String>>,
 }
 
 /// `30` (seconds) or `"30s"`, `"2m"`, `"1h 30m"`.
@@ -266,6 +268,10 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
                 None => default_images,
             },
             rules: own_rules,
+            mirror_hosts: s.mirror_hosts.or_else(|| d.mirror_hosts.clone()).map_or_else(
+                || super::DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
+                |hosts| hosts.iter().map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
+            ),
             name,
         });
     }
