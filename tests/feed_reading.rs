@@ -50,7 +50,7 @@ fn undeclared_and_misdeclared_charsets_are_read_from_the_bytes() {
         files.iter().map(|(f, _)| (format!("/{f}"), std::fs::read(feed_path(f)).unwrap())).collect();
     let big5 = std::fs::read(feed_path("big5-declared.xml")).unwrap();
     let big5_latin1 = big5.clone();
-    let mut routes: Vec<(&str, common::http::Handler)> = Vec::new();
+    let mut routes = Vec::new();
     for (path, body) in &bytes {
         let body = body.clone();
         routes.push((path.as_str(), handler(move |_, _| ok("text/xml", body.clone()))));
@@ -209,7 +209,7 @@ fn rotating_mirror_hosts_do_not_duplicate_articles() {
             handler(move |_, n| ok("application/rss+xml", if n == 0 { first.clone() } else { second.clone() })),
         )]);
         let site = tempfile::tempdir().unwrap();
-        let config = toml_config(site.path(), &[(name, &server.url("/feed"))], "full_text = \"off\"");
+        let config = toml_config(site.path(), &[(name, &server.url("/feed"))], "full_text = false");
         let out = run_site(site.path(), &config);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         let after_first = posts(site.path());
