@@ -18,6 +18,8 @@ const MAX_TOTAL: usize = 1 << 20;
 #[derive(Debug, Default)]
 pub(super) struct Entities {
     map: HashMap<String, String>,
+    /// Declared but over the limit: entities built on them are refused too.
+    over: Vec<String>,
     spent: Cell<usize>,
     refused: Cell<bool>,
 }
@@ -53,6 +55,7 @@ impl Entities {
                     entities.map.insert(name, value);
                 }
                 _ => {
+                    entities.over.push(name.clone());
                     if !entities.refused.replace(true) {
                         tracing::warn!(entity = %name, "entity expands past the limit; left unexpanded");
                     }
@@ -86,6 +89,11 @@ impl Entities {
             out.push_str(&rest[..amp]);
             let after = &rest[amp + 1..];
             let end = after.find(';').filter(|&e| e > 0 && !after[..e].contains(char::is_whitespace));
+            if let Some(e) = end
+                && self.over.iter().any(|o| o == &after[..e])
+            {
+                return None;
+            }
             let value = end.and_then(|e| {
                 let name = &after[..e];
                 match self.map.get(name) {
@@ -143,6 +151,8 @@ mod tests {
         }
         decl.push_str("]>");
         let e = Entities::from_doctype(&decl);
+        assert_eq!(e.expand("lol9"), None, "built on an entity over the limit: refused too");
+        assert!(e.expand("lol4").is_some(), "30 kB is within the limit");
         let mut total = 0;
         for _ in 0..1000 {
             total += e.expand("lol9").map_or(0, str::len);
