@@ -84,6 +84,14 @@ fn parse_iso(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
             return Some(d.with_timezone(&Utc));
         }
     }
+    // An offset written short (`+00:0`, `+8`): the time, then any zone.
+    if let Some(t) = s.find('T')
+        && let Some(z) = s[t..].rfind(['+', '-']).map(|z| t + z)
+        && let Ok(n) = NaiveDateTime::parse_from_str(&s[..z], "%Y-%m-%dT%H:%M:%S%.f")
+        && let Offset::Fixed(off) = offset(&s[z..], zone)
+    {
+        return off.from_local_datetime(&n).single().map(|d| d.with_timezone(&Utc));
+    }
     let naive_part = s.trim_end_matches('Z');
     let utc = naive_part.len() != s.len();
     for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
@@ -376,6 +384,7 @@ mod tests {
             ("Sun Jul 15 01:16:00 2012", "2012-07-15T01:16:00Z"),
             ("2003-12", "2003-12-01T00:00:00Z"),
             ("2003", "2003-01-01T00:00:00Z"),
+            ("2017-06-13T03:18:00+00:0", "2017-06-13T03:18:00Z"),
             ("2023年1月31日 16:34 +0800", "2023-01-31T08:34:00Z"),
             ("2023/1/31 16:34 +0800", "2023-01-31T08:34:00Z"),
         ];

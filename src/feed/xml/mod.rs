@@ -115,8 +115,10 @@ impl Doc<'_> {
     /// the name.
     fn person(&self, node: Option<&Node>) -> Option<String> {
         let node = node?;
-        if let Some(name) = node.child(&[Ns::Atom, Ns::Atom03, Ns::None, Ns::Other, Ns::Itunes], "name") {
-            return self.text(Some(name));
+        // With child elements (`<name>`, `<email>`, `<uri>`), only the name
+        // is one: an address or a home page is no name.
+        if node.child_count() > 0 {
+            return self.text(node.child(&[Ns::Atom, Ns::Atom03, Ns::None, Ns::Other, Ns::Itunes], "name"));
         }
         self.text(Some(node)).map(|t| name_of_address(&t))
     }
@@ -354,6 +356,9 @@ impl Doc<'_> {
     fn media_title(&self, item: &Node) -> Option<String> {
         let media = item.child(&[Ns::Media], "group").unwrap_or(item);
         self.text(media.child(&[Ns::Media], "title"))
+            .or_else(|| self.text(item.child(PLAIN, "enclosure").and_then(|e| e.child(&[Ns::Media], "title"))))
+            .map(|t| text::html_to_text(&t).trim().to_string())
+            .filter(|t| !t.is_empty())
     }
 
     /// `<link rel="alternate" href>` (or a link without `rel`) of an Atom
@@ -400,13 +405,19 @@ fn xhtml_wrapper<'n>(src: &str, node: &'n Node) -> Option<&'n Node> {
 /// `me@example.com (Example editor)`, RSS's way to write an author, is
 /// the name in parentheses; any other text is the name as written.
 fn name_of_address(text: &str) -> String {
-    if let Some((address, rest)) = text.split_once('(')
-        && let Some(name) = rest.trim_end().strip_suffix(')')
-        && address.contains('@')
-        && !address.trim().contains(char::is_whitespace)
-        && !name.trim().is_empty()
+    let is_address = |s: &str| s.contains('@') && !s.trim().contains(char::is_whitespace);
+    if let Some((before, rest)) = text.split_once('(')
+        && let Some(inside) = rest.trim_end().strip_suffix(')')
+        && !before.trim().is_empty()
+        && !inside.trim().is_empty()
     {
-        return name.trim().to_string();
+        // `me@example.com (Name)` and `Name (me@example.com)` alike.
+        if is_address(before) {
+            return inside.trim().to_string();
+        }
+        if is_address(inside) {
+            return before.trim().to_string();
+        }
     }
     text.to_string()
 }
