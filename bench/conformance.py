@@ -81,8 +81,43 @@ def nm_date(item):
     return int(datetime.fromisoformat(p.replace("Z", "+00:00")).timestamp())
 
 
+def same_url(a, b):
+    """Whether two links are one URL, spelled as written or in WHATWG form."""
+    def norm(u):
+        p = urllib.parse.urlsplit(u.strip())
+        path = urllib.parse.unquote(p.path) or ("/" if p.netloc else "")
+        return (p.scheme.lower(), p.netloc.lower(), path, urllib.parse.unquote(p.query))
+    try:
+        return norm(a) == norm(b)
+    except ValueError:
+        return False
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def classify(field, fp, nm, ctx):
     """The documented class a disagreement belongs to, or None."""
+    entry = ctx.get("entry", {})
+    if field == "link" and fp and nm and same_url(fp, nm):
+        return "same URL in WHATWG form"
+    if field == "title" and fp and nm:
+        if "<" in fp and text_of(fp) == nm:
+            return "markup in a title: the text"
+        if "<" in nm and text_of(nm) == text_of(fp):
+            return "escaped markup in a plain-text title stays text"
+        if line(CONTROL.sub("", fp)) == nm:
+            return "control characters dropped"
+        if re.fullmatch(r"[A-Za-z0-9+/=]{8,}", nm) and entry.get("title_detail", {}).get("type") == "text/html":
+            return "Atom 1.0 titles are never base64"
+    if field == "author" and len(entry.get("authors", [])) > 1 and nm == line(entry["authors"][0].get("name", "")):
+        return "the first of several authors"
+    if field == "date" and fp is not None and nm is not None:
+        raw = entry.get("published") or entry.get("updated") or ""
+        if re.search(r"\b[AP]M\b", raw, re.I):
+            return "12-hour clock feedparser ignores"
+        if re.match(r"\d{4}/\d{1,2}/\d{1,2}", raw):
+            return "year-first date feedparser misreads"
     if field == "title":
         if not fp and nm:
             return "made-up title for an untitled item"
@@ -123,6 +158,7 @@ def compare(binary, path):
     }
     ctx["charset_differs"] = ctx["fp_encoding"] != ctx["nm_encoding"] and ctx["nm_encoding"] != "utf-8"
     for entry, item in zip(entries, items):
+        ctx["entry"] = entry
         detail = entry.get("author_detail") or {}
         values = {
             "title": (line(text_of(entry.get("title", "")) if entry.get("title_detail", {}).get("type", "").endswith("html") else entry.get("title", "")), line(item.get("title"))),

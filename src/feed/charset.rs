@@ -90,7 +90,11 @@ pub fn choose(bytes: &[u8], http_charset: Option<&str>) -> Choice {
             pick(d, format!("detected {}", d.name()))
         }
     };
-    if rejected.is_empty() { result } else { pick(result.encoding, format!("{}; {}", result.reason, rejected.join("; "))) }
+    if rejected.is_empty() {
+        result
+    } else {
+        pick(result.encoding, format!("{}; {}", result.reason, rejected.join("; ")))
+    }
 }
 
 /// The encoding the bytes or the server declare (BOM, HTTP charset, UTF-16

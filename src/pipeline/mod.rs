@@ -257,7 +257,8 @@ fn new_items(
         let draft = content::draft(&item, link.as_ref(), source, &ctx.rules);
         pending.push(Pending { item, link, keys, draft });
     }
-    let truncated = feed.truncated.then(|| format!("the feed was truncated: kept the {count} items complete before the cut"));
+    let truncated =
+        feed.truncated.then(|| format!("the feed was truncated: kept the {count} items complete before the cut"));
     Ok((count, pending, known.is_some(), truncated))
 }
 

@@ -220,7 +220,12 @@ impl Doc<'_> {
             encoding_reason: String::new(),
             truncated: false,
             title: self.atom_text(root.child(ATOM, "title")).unwrap_or_default(),
-            link: self.alternate_link(root),
+            // A relative home page is relative to the feed's own URL, which
+            // `rel="self"` names (what a feed read from a file has to go on).
+            link: self.alternate_link(root).map(|home| match self.self_link(root) {
+                Some(own) if !text::is_http_url(&home) => resolve(Some(&own), &home),
+                _ => home,
+            }),
             items: root.children(ATOM, "entry").map(|e| self.atom_entry(e)).collect(),
         })
     }
@@ -359,6 +364,13 @@ impl Doc<'_> {
             .or_else(|| self.text(item.child(PLAIN, "enclosure").and_then(|e| e.child(&[Ns::Media], "title"))))
             .map(|t| text::html_to_text(&t).trim().to_string())
             .filter(|t| !t.is_empty())
+    }
+
+    fn self_link(&self, node: &Node) -> Option<String> {
+        node.children(&[Ns::Atom, Ns::Atom03, Ns::None], "link")
+            .filter(|l| l.attr("rel").map(str::trim) == Some("self"))
+            .find_map(|l| self.link_of(l))
+            .filter(|l| text::is_http_url(l))
     }
 
     /// `<link rel="alternate" href>` (or a link without `rel`) of an Atom

@@ -227,13 +227,21 @@ pub(super) fn build_tree(src: &str) -> Result<Tree, FeedError> {
         Some(root) if !is_xml_name(&root.name) => return Err(FeedError::NotAFeed("neither XML nor JSON".into())),
         Some(root) if !CONTAINERS.contains(&root.name.as_str()) => {
             let inner = stack.iter().rev().map(|n| n.name.as_str()).find(|n| is_xml_name(n)).unwrap_or_default();
-            return Err(FeedError::Xml(broke.unwrap_or_else(|| format!("document ends inside <{inner}> (truncated?)"))));
+            return Err(FeedError::Xml(
+                broke.unwrap_or_else(|| format!("document ends inside <{inner}> (truncated?)")),
+            ));
         }
         Some(_) => {}
     }
     let truncated = match (partial, broke) {
         (Some(at), broke) => {
-            let name = stack[at..].iter().rev().map(|n| n.name.as_str()).find(|n| is_xml_name(n)).unwrap_or_default().to_string();
+            let name = stack[at..]
+                .iter()
+                .rev()
+                .map(|n| n.name.as_str())
+                .find(|n| is_xml_name(n))
+                .unwrap_or_default()
+                .to_string();
             let why = broke.map_or_else(String::new, |b| format!(": {b}"));
             stack.truncate(at);
             Some(format!("document ends inside <{name}> (truncated?){why}"))
