@@ -63,11 +63,21 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
             "url": url,
             "format": feed.format.as_str(),
             "encoding": feed.encoding,
+            "encoding_reason": feed.encoding_reason,
+            "truncated": feed.truncated,
             "items": items,
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        println!("{} ({}, {}): {} items", feed.title, feed.format.as_str(), feed.encoding, items.len());
+        println!(
+            "{} ({}, {}: {}): {} items{}",
+            feed.title,
+            feed.format.as_str(),
+            feed.encoding,
+            feed.encoding_reason,
+            items.len(),
+            if feed.truncated { " (truncated: the items complete before the cut)" } else { "" }
+        );
         for item in &items {
             let s = |k: &str| item[k].as_str().unwrap_or("-").to_string();
             println!(

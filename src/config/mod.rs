@@ -77,7 +77,15 @@ pub struct Source {
     /// intranet mirrors. Off, a hostile feed could make the mirror publish
     /// internal pages.
     pub allow_private: bool,
+    /// Hosts (`*.example.net` for any subdomain) of the rotating mirrors
+    /// the feed's links point at: a link differing only in such a host is
+    /// the same article.
+    pub mirror_hosts: Vec<String>,
 }
+
+/// Rotating CDN and app hosts that censorship-circumvention mirrors serve
+/// feeds' articles from (GreatFire's feeds rewrite every link to one).
+pub const DEFAULT_MIRROR_HOSTS: &[&str] = &["*.cloudfront.net", "*.appspot.com", "*.azureedge.net", "*.azurefd.net"];
 
 /// `full_text`: always fetch the article page, never, or when the feed's
 /// content looks like a summary.
@@ -264,6 +272,7 @@ impl Source {
             rules: None,
             images: Images::Link,
             allow_private: false,
+            mirror_hosts: DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
         }
     }
 

@@ -98,6 +98,7 @@ struct RawDefaults {
     image_max_size: Option<Spanned<SizeValue>>,
     images_max_per_run: Option<Spanned<SizeValue>>,
     allow_private: Option<bool>,
+    mirror_hosts: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +120,7 @@ struct RawSource {
     remove: Option<Spanned<OneOrMany>>,
     images: Option<Spanned<String>>,
     allow_private: Option<bool>,
+    mirror_hosts: Option<Vec<String>>,
 }
 
 /// `30` (seconds) or `"30s"`, `"2m"`, `"1h 30m"`.
@@ -269,6 +271,10 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
             },
             allow_private: s.allow_private.or(d.allow_private).unwrap_or(false),
             rules: own_rules,
+            mirror_hosts: s.mirror_hosts.or_else(|| d.mirror_hosts.clone()).map_or_else(
+                || super::DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
+                |hosts| hosts.iter().map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
+            ),
             name,
         });
     }

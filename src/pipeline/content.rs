@@ -29,7 +29,7 @@ pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet)
 /// The feed's own content, cleaned, and whether the page is wanted.
 pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> Draft {
     if source.is_raw() {
-        return Draft { html: item.body.clone(), base: link.cloned(), page: None };
+        return Draft { html: item.body.clone(), base: base_of(item, link), page: None };
     }
     let html = match item.body_kind {
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
@@ -42,7 +42,14 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
         FullText::Auto => extract::is_summary(&cleaned) && !link.is_some_and(is_video_page),
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
-    Draft { html: cleaned, base: link.cloned(), page }
+    Draft { html: cleaned, base: base_of(item, link), page }
+}
+
+/// Relative URLs in an item resolve against its `xml:base`, then its link,
+/// then (for an item with no link) the feed's home page.
+fn base_of(item: &Item, link: Option<&Url>) -> Option<Url> {
+    let declared = item.base.as_deref().and_then(|b| Url::parse(b).ok());
+    declared.filter(|b| matches!(b.scheme(), "http" | "https")).or_else(|| link.cloned())
 }
 
 /// Replace the draft's content with the article of its fetched page. On
@@ -115,6 +122,7 @@ mod tests {
             published: None,
             body: body.into(),
             body_kind: BodyKind::Text,
+            base: None,
         }
     }
 

@@ -189,7 +189,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
         Err(e) => return Fetch::Failed(e.to_string()),
     };
     let feed_validators = body.validators.clone();
-    let (items, pending, checked) = {
+    let (items, pending, checked, truncated) = {
         let (ctx, source) = (ctx.clone(), source.clone());
         match blocking(move || new_items(&ctx, &source, body)).await {
             Ok(x) => x,
@@ -197,7 +197,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
         }
     };
     let pages = fetch_pages(ctx, source, &pending).await;
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = truncated.into_iter().collect();
     let finished = {
         let (ctx, source) = (ctx.clone(), source.clone());
         let work = move || {
@@ -241,7 +241,12 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
 }
 
 /// Parse the feed and keep the items not yet written, each with its draft.
-fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<(usize, Vec<Pending>, bool), String> {
+/// A feed cut short also yields a note saying so.
+fn new_items(
+    ctx: &RunContext,
+    source: &Source,
+    body: Body,
+) -> Result<(usize, Vec<Pending>, bool, Option<String>), String> {
     let opts = ParseOptions { http_charset: body.charset.as_deref(), timezone: source.timezone };
     let feed = feed::parse(&body.bytes, &opts).map_err(|e| e.to_string())?;
     let base = Url::parse(&body.final_url).ok();
@@ -256,7 +261,9 @@ fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<(usize, Ve
         let draft = content::draft(&item, link.as_ref(), source, &ctx.rules);
         pending.push(Pending { item, link, keys, draft });
     }
-    Ok((count, pending, known.is_some()))
+    let truncated =
+        feed.truncated.then(|| format!("the feed was truncated: kept the {count} items complete before the cut"));
+    Ok((count, pending, known.is_some(), truncated))
 }
 
 /// The article pages the drafts want, in order (`None` where none is wanted).

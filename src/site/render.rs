@@ -96,7 +96,11 @@ pub fn markdown(text: &str) -> String {
 /// page never runs any of it. Sanitising is idempotent, so a body newsmirror
 /// sanitised at ingest comes out unchanged.
 pub fn post_body(markdown_text: &str, from: &str, baseurl: &str) -> String {
-    crate::sanitize::sanitize(&fix_links(&markdown(markdown_text), from, baseurl), None)
+    // Relative links of old posts point at their original site: the
+    // sanitiser resolves them against `from:`; then `/assets/…` moves under
+    // the base URL.
+    let origin = url::Url::parse(from.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+    fix_links(&crate::sanitize::sanitize(&markdown(markdown_text), origin.as_ref()), from, baseurl)
 }
 
 /// Whether a post's `from:` may be a link on the site: an old post's could
