@@ -67,9 +67,9 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
             "truncated": feed.truncated,
             "items": items,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        println!(
+        outln!(
             "{} ({}, {}: {}): {} items{}",
             feed.title,
             feed.format.as_str(),
@@ -80,7 +80,7 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
         );
         for item in &items {
             let s = |k: &str| item[k].as_str().unwrap_or("-").to_string();
-            println!(
+            outln!(
                 "\n{}\n  title:     {}\n  link:      {}\n  author:    {}\n  published: {}\n  content:   {} bytes",
                 s("file"),
                 s("title"),
@@ -111,11 +111,11 @@ pub(super) fn status(config: Option<&Path>, site: &Path, json: bool, markdown: b
         }
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
     } else if markdown {
-        print!("{}", crate::status::markdown(&list, now));
+        out!("{}", crate::status::markdown(&list, now));
     } else {
-        print!("{}", crate::status::text(&list, now));
+        out!("{}", crate::status::text(&list, now));
     }
     // Scripts can alert on it: 1 when any enabled source is failing or silent.
     if list.iter().any(|s| matches!(s.health, "failing" | "silent")) { EXIT_SOURCE_FAILED } else { EXIT_OK }
@@ -185,9 +185,9 @@ pub(super) fn extract(
             eprintln!("{input}: {}, {} characters of text, by {how}", encoding.name(), article.text_chars);
             let clean = crate::sanitize::sanitize(&article.html, base.as_ref());
             if text {
-                println!("{}", crate::extract::plain_text(&clean));
+                outln!("{}", crate::extract::plain_text(&clean));
             } else {
-                println!("{clean}");
+                outln!("{clean}");
             }
             EXIT_OK
         }

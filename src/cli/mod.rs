@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments and wires the stages together.
 
 mod inspect;
+pub mod out;
 mod run;
 mod site;
 mod sources;

@@ -75,7 +75,7 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
                 bar.println(line);
                 bar.inc(1);
             }
-            None => println!("{line}"),
+            None => outln!("{line}"),
         }
     });
     if let Some(bar) = bar {
@@ -83,12 +83,12 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
     }
     match result {
         Ok(report) if report.interrupted => {
-            println!("{}", report::totals(&report, started.elapsed()));
+            outln!("{}", report::totals(&report, started.elapsed()));
             eprintln!("interrupted: every post written is complete; the rest will be fetched by the next run");
             EXIT_INTERRUPTED
         }
         Ok(report) => {
-            println!("{}", report::totals(&report, started.elapsed()));
+            outln!("{}", report::totals(&report, started.elapsed()));
             update_lists(site, config, &report);
             if publish.commit
                 && let Err(e) = publish_report(site, &report, publish)
@@ -116,7 +116,7 @@ pub(super) fn update_lists(site: &Path, config: &Config, report: &pipeline::RunR
     }
     match crate::lists::update(site, report) {
         Ok(files) if !files.is_empty() => {
-            println!("updated {} list page{}", files.len(), if files.len() == 1 { "" } else { "s" })
+            outln!("updated {} list page{}", files.len(), if files.len() == 1 { "" } else { "s" })
         }
         Ok(_) => {}
         Err(e) => eprintln!("error: lists/: {e}"),
@@ -129,15 +129,15 @@ pub(super) fn publish_report(
     publish: Publish,
 ) -> Result<(), crate::publish::PublishError> {
     match crate::publish::commit(site, report)? {
-        Some(id) => println!("committed {}: {}", &id[..id.len().min(10)], crate::publish::message(report)),
-        None => println!("nothing new to commit"),
+        Some(id) => outln!("committed {}: {}", &id[..id.len().min(10)], crate::publish::message(report)),
+        None => outln!("nothing new to commit"),
     }
     if publish.push {
         let attempts = crate::publish::push(site)?;
         if attempts > 1 {
-            println!("pushed (after {} rebase{} onto the remote)", attempts - 1, if attempts == 2 { "" } else { "s" });
+            outln!("pushed (after {} rebase{} onto the remote)", attempts - 1, if attempts == 2 { "" } else { "s" });
         } else {
-            println!("pushed");
+            outln!("pushed");
         }
     }
     Ok(())

@@ -47,7 +47,7 @@ fn edit(path: &Path, f: impl FnOnce(&mut Editor) -> Result<String, crate::source
     });
     match result {
         Ok(said) => {
-            println!("{said}");
+            outln!("{said}");
             EXIT_OK
         }
         Err(e) => {
@@ -63,7 +63,7 @@ pub(super) fn sources(cmd: SourcesCommand, config: Option<&Path>, site: &Path) -
         SourcesCommand::List => match Editor::open(&path) {
             Ok(ed) => {
                 for (e, enabled) in ed.entries() {
-                    println!("{}{}  {}", e.name, if enabled { "" } else { " (disabled)" }, e.url);
+                    outln!("{}{}  {}", e.name, if enabled { "" } else { " (disabled)" }, e.url);
                 }
                 EXIT_OK
             }
@@ -168,7 +168,7 @@ pub(super) fn export(config: Option<&Path>, site: &Path) -> u8 {
         Ok(c) => {
             let entries: Vec<Entry> =
                 c.sources.iter().map(|s| Entry { name: s.name.clone(), url: s.url.clone() }).collect();
-            print!("{}", crate::sources::to_opml(c.site.title.as_deref().unwrap_or("newsmirror sources"), &entries));
+            out!("{}", crate::sources::to_opml(c.site.title.as_deref().unwrap_or("newsmirror sources"), &entries));
             EXIT_OK
         }
         Err(e) => {

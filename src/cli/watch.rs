@@ -40,7 +40,7 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
         return EXIT_USAGE;
     };
     let mut schedule = Schedule::new(&config.sources, w.every, w.jitter, Instant::now());
-    println!(
+    outln!(
         "watching {} sources from {} (Ctrl-C or SIGTERM stops after the post in hand)",
         config.sources.len(),
         path.display()
@@ -60,7 +60,7 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
         if !due.is_empty() {
             let round = Config { sources: due, ..config.clone() };
             let started = Instant::now();
-            println!(
+            outln!(
                 "round at {}: {} source(s) due",
                 chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC"),
                 round.sources.len()
@@ -72,11 +72,11 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
             };
             let result = pipeline::run(&round, &opts, Fetcher::new(config.settings.clone()), |entry| {
                 log_source(entry);
-                println!("{}", report::source_line(entry));
+                outln!("{}", report::source_line(entry));
             });
             match result {
                 Ok(report) => {
-                    println!("{}", report::totals(&report, started.elapsed()));
+                    outln!("{}", report::totals(&report, started.elapsed()));
                     schedule.record(&round.sources, &report, Instant::now());
                     if report.interrupted {
                         break;
@@ -96,7 +96,7 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
             break;
         }
     }
-    println!("stopped");
+    outln!("stopped");
     EXIT_OK
 }
 
@@ -112,7 +112,7 @@ fn after_round(site: &Path, config: &Config, report: &pipeline::RunReport, w: &W
             settings: config.site.clone(),
         };
         match crate::site::build(&opts) {
-            Ok(r) => println!("built {} posts, {} files written", r.posts, r.counts.written),
+            Ok(r) => outln!("built {} posts, {} files written", r.posts, r.counts.written),
             Err(e) => eprintln!("error: build: {e}"),
         }
     }
