@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments and wires the stages together.
 
 mod inspect;
+mod recheck;
 mod run;
 mod site;
 mod sources;
@@ -81,6 +82,34 @@ enum Command {
         #[arg(long)]
         commit: bool,
         /// Commit and push after each round.
+        #[arg(long)]
+        push: bool,
+    },
+    /// Re-fetch the originals of mirrored posts that are due, and record which were edited or deleted in DIR/_changes/.
+    Recheck {
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Check at most N posts, the most overdue first; the rest wait for later runs.
+        #[arg(long, value_name = "N", default_value_t = crate::recheck::DEFAULT_BUDGET)]
+        budget: usize,
+        /// Start no check after this long (e.g. "10m").
+        #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
+        time_limit: Option<Duration>,
+        /// Check every post now, whatever the schedule and the budget.
+        #[arg(long)]
+        all: bool,
+        /// Print one JSON object counting this run's observations.
+        #[arg(long)]
+        json: bool,
+        /// The time to take as now (RFC 3339), for tests.
+        #[arg(long, hide = true)]
+        now: Option<String>,
+        /// Commit what the run added under _changes/ (and _warc/ with evidence_commit).
+        #[arg(long)]
+        commit: bool,
+        /// Commit, then push.
         #[arg(long)]
         push: bool,
     },
@@ -208,6 +237,11 @@ pub fn main() -> ExitCode {
             run::run(config.as_deref(), &site, Duration::from_secs(wait), Publish { commit: commit || push, push })
         }
         Command::Demo { dir } => demo::run(&dir),
+        Command::Recheck { config, site, budget, time_limit, all, json, now, commit, push } => recheck::recheck(
+            config.as_deref(),
+            &site,
+            recheck::RecheckArgs { budget, time_limit, all, json, now, publish: Publish { commit: commit || push, push } },
+        ),
         Command::Watch { config, site, every, jitter, build, commit, push } => watch::watch(
             config.as_deref(),
             &site,

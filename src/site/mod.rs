@@ -9,6 +9,7 @@
 mod cache;
 mod feeds;
 mod files;
+pub mod lang;
 mod lists;
 pub mod output;
 pub mod permalink;
@@ -29,6 +30,7 @@ use cache::Stamp;
 use output::{Output, signature};
 use posts::PostMeta;
 use render::Theme;
+pub use lang::Language;
 pub use settings::Settings;
 
 pub struct BuildOptions {
