@@ -313,3 +313,64 @@ fn racing_pushes_merge_without_conflict() {
     assert_eq!(t["deleted"], 1, "A's first sighting and B's confirmation, 700 s apart: {t}");
     assert_eq!(t["checked"], 11);
 }
+
+/// `evidence = "warc"`: every re-check fetch as WARC records that warcio
+/// reads back, digests verified, each observation naming its record.
+#[test]
+#[cfg_attr(not(nm_python), ignore = "needs python3 with venv (Debian's python3-venv) to install warcio")]
+fn warc_evidence_reads_back_with_warcio() {
+    let pages: Pages = Arc::default();
+    let (dir, _srv) = mirror(&pages);
+    let site = dir.path();
+    config(site, "evidence = \"warc\"");
+    recheck(site, 2 * 3600, &[]);
+    set(&pages, "gone404", Page::Status(404));
+    recheck(site, 7 * 3600, &[]);
+
+    let venv = tempfile::tempdir().unwrap();
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", common::text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(std::process::Command::new("python3").args(["-m", "venv"]).arg(venv.path()));
+    run(std::process::Command::new(venv.path().join("bin/pip")).args(["install", "-q", "warcio"]));
+    let script = r#"
+import json, sys, glob, hashlib, base64
+from warcio.archiveiterator import ArchiveIterator
+out = []
+for f in sorted(glob.glob(sys.argv[1] + '/_warc/**/*.warc.gz', recursive=True)):
+    with open(f, 'rb') as s:
+        for r in ArchiveIterator(s, check_digests='raise'):
+            body = r.content_stream().read()
+            rec = {'file': f, 'type': r.rec_type, 'id': r.rec_headers.get_header('WARC-Record-ID'),
+                   'uri': r.rec_headers.get_header('WARC-Target-URI'), 'len': len(body)}
+            if r.rec_type == 'response':
+                rec['status'] = r.http_headers.get_statuscode()
+                digest = r.rec_headers.get_header('WARC-Payload-Digest')
+                rec['digest_ok'] = digest == 'sha256:' + base64.b32encode(hashlib.sha256(body).digest()).decode()
+                rec['text'] = body.decode('utf-8', 'replace')
+            out.append(rec)
+print(json.dumps(out))
+"#;
+    let stdout = run(std::process::Command::new(venv.path().join("bin/python")).args(["-c", script]).arg(site));
+    let records: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    let responses: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "response").collect();
+    assert!(records.iter().any(|r| r["type"] == "warcinfo"));
+    assert_eq!(records.iter().filter(|r| r["type"] == "request").count(), responses.len());
+    assert!(responses.iter().all(|r| r["digest_ok"] == true), "{responses:?}");
+    // Both runs: 11 answers each (the down server's 503 too), one file per run.
+    assert_eq!(responses.len(), 22, "{responses:#?}");
+    let files: std::collections::HashSet<&str> = records.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 2);
+    for o in history(site, "story-") {
+        let id = o["warc"].as_str().unwrap_or_else(|| panic!("no record named: {o}"));
+        let r = responses.iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("{id} not in the WARC files"));
+        assert_eq!(r["status"].as_str().unwrap(), o["status"].to_string());
+        if o["status"] == 200 {
+            assert!(r["text"].as_str().unwrap().contains("The council met"), "{r}");
+        }
+    }
+    // warcio's own verifier agrees.
+    run(std::process::Command::new(venv.path().join("bin/warcio")).args(["check", "-v"]).args(files.iter()));
+}

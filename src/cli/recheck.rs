@@ -112,3 +112,15 @@ pub(super) fn run_once(config: &Config, opts: &Options, json: bool, publish: Pub
     }
     Ok(report)
 }
+
+/// After a `watch` round: the posts due, within the default budget.
+pub(super) fn in_watch(config: &Config, site: &Path, publish: Publish) {
+    let opts = Options {
+        site: site.to_path_buf(),
+        budget: Some(recheck::DEFAULT_BUDGET),
+        time_limit: None,
+        all: false,
+        now: chrono::Utc::now(),
+    };
+    let _ = run_once(config, &opts, false, publish);
+}

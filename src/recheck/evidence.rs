@@ -286,6 +286,30 @@ fn base32(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::fetch::{Body, Validators};
+
+    #[test]
+    fn a_file_is_closed_before_it_would_pass_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc::now();
+        let mut w = Warc::new(dir.path(), "run", now).with_max_bytes(4000);
+        let v = Validators::default();
+        let req = Request { url: "http://127.0.0.1/a", user_agent: "t", proxy: None, timeout: std::time::Duration::from_secs(1), validators: &v, max_body: None };
+        for i in 0..20u32 {
+            // Incompressible bodies, so each record's size is known.
+            let bytes: Vec<u8> = (0..600u32).map(|j| (Sha256::digest((i * 1000 + j).to_be_bytes())[0])).collect();
+            let body = Body { bytes, charset: None, content_type: None, validators: Validators::default(), final_url: req.url.into() };
+            assert!(w.record(&req, &Ok(Fetched::Body(body)), now).is_some());
+        }
+        let files = w.finish().unwrap();
+        assert!(files.len() > 2, "{files:?}");
+        for f in &files {
+            let len = std::fs::metadata(dir.path().join(f)).unwrap().len();
+            assert!(len <= 4000, "{f:?} is {len} bytes");
+        }
+    }
+
     #[test]
     fn base32_as_rfc4648() {
         assert_eq!(super::base32(b"foobar"), "MZXW6YTBOI======");
