@@ -86,7 +86,16 @@ impl Observation {
             let x = self.extractor.as_deref().unwrap_or_default();
             state.capture_baseline(b, x, self.captured.unwrap_or(self.at));
         }
-        let kind = state.apply(&self.fact(), self.at, confirm_after);
+        let mut kind = state.apply(&self.fact(), self.at, confirm_after);
+        // A deletion a run confirmed stays confirmed, whatever the
+        // confirm_after of whoever folds the history now.
+        if self.kind == Kind::Deleted && kind == Kind::Missing {
+            if let super::state::Gone::Missing { since } = state.gone {
+                state.gone = super::state::Gone::Deleted { since };
+            }
+            kind = Kind::Deleted;
+            state.last_kind = Some(kind);
+        }
         if matches!(self.fact(), Fact::Present { .. } | Fact::NotModified) {
             if self.etag.is_some() || self.last_modified.is_some() || self.hash.is_some() {
                 state.etag = self.etag.clone();
