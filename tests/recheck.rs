@@ -374,3 +374,67 @@ print(json.dumps(out))
     // warcio's own verifier agrees.
     run(std::process::Command::new(venv.path().join("bin/warcio")).args(["check", "-v"]).args(files.iter()));
 }
+
+/// The site shows it: badges, the versions page with its diff, `/changes/`
+/// and its feed, in the configured language; Chromium sees the same.
+#[test]
+fn the_site_shows_deleted_and_edited_originals() {
+    let pages: Pages = Arc::default();
+    let (dir, _srv) = mirror(&pages);
+    let site = dir.path();
+    recheck(site, 2 * 3600, &[]);
+    set(&pages, "edit", Page::Html(article("Story edit", &[P1, "Work will now start next year, the mayor said.", P3])));
+    set(&pages, "gone404", Page::Status(404));
+    recheck(site, 7 * 3600, &[]);
+    recheck(site, 7 * 3600 + 11 * 60, &[]);
+
+    let build = |site: &Path| {
+        let out = newsmirror(&["build", "--site", site.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", common::text(&out));
+    };
+    build(site);
+    let out = site.join("_site");
+    let deleted = common::read(&out.join("news/2024/05/01/story-gone404.html"));
+    assert!(deleted.contains("原文已删除") && deleted.contains("2024-05-01 15:0"), "first seen gone, in UTC+8: {deleted}");
+    assert!(deleted.contains("lang=\"zh-Hans\""));
+    let edited = common::read(&out.join("news/2024/05/01/story-edit.html"));
+    assert!(edited.contains("原文已修改 1 次"));
+    let unchanged = common::read(&out.join("news/2024/05/01/story-same.html"));
+    assert!(!unchanged.contains("原文已"), "no badge on an unchanged original");
+    let href = edited.split("class=\"badge edited\" href=\"").nth(1).unwrap().split('"').next().unwrap();
+    let versions = common::read(&out.join(href.trim_start_matches('/')).join("index.html"));
+    assert!(versions.contains("<del>"), "{versions}");
+    assert!(versions.contains("<ins>Work will now start next year, the mayor said.</ins>") || versions.contains("<ins>"), "{versions}");
+    let changes = common::read(&out.join("changes/index.html"));
+    assert!(changes.contains("Story gone404") && changes.contains("Story edit"));
+    let atom = common::read(&out.join("changes/atom.xml"));
+    assert_eq!(atom.matches("<entry>").count(), 2, "{atom}");
+    assert!(atom.contains("原文已删除: Story gone404"));
+    let ids: serde_json::Value = serde_json::from_str(&common::read(&out.join("changes/deleted.json"))).unwrap();
+    assert_eq!(ids["ids"].as_array().unwrap().len(), 1);
+    assert!(!out.join("_changes").exists() && !out.join("_warc").exists(), "history is never published");
+
+    // In English.
+    let toml = common::read(&site.join("newsmirror.toml"));
+    std::fs::write(site.join("newsmirror.toml"), format!("{toml}\n[site]\nlanguage = \"en\"\n")).unwrap();
+    build(site);
+    let deleted = common::read(&out.join("news/2024/05/01/story-gone404.html"));
+    assert!(deleted.contains("Original deleted") && deleted.contains("lang=\"en\""), "{deleted}");
+    assert!(common::read(&out.join("news/2024/05/01/story-edit.html")).contains("Original edited once"));
+
+    let Some(browser) = common::browser::chromium() else {
+        #[cfg(nm_chromium)]
+        panic!("nm_chromium set but no chromium");
+        #[cfg(not(nm_chromium))]
+        return;
+    };
+    let (_serve, base) = common::browser::serve_site(site);
+    let profile = tempfile::tempdir().unwrap();
+    let (dom, _) = common::browser::browse(&browser, profile.path(), &format!("{base}/changes/"), "--dump-dom");
+    assert!(dom.contains("Recently deleted") && dom.contains("Story gone404"), "{dom}");
+    let (dom, _) = common::browser::browse(&browser, profile.path(), &format!("{base}{href}"), "--dump-dom");
+    assert!(dom.contains("<del>") && dom.contains("<ins>"), "{dom}");
+    let (dom, _) =
+        common::browser::browse(&browser, profile.path(), &format!("{base}/search/?q=&deleted=1"), "--dump-dom");
+    assert!(dom.contains("Story gone404") && !dom.contains("Story same"), "{dom}");
+}
