@@ -78,11 +78,8 @@ fn feed() -> TestServer {
 
 /// Cut every post whose data was never flushed, as a power cut would.
 fn lose_unflushed(site: &Path, log: &Path) {
-    let flushed: HashSet<u64> = std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.parse().ok())
-        .collect();
+    let flushed: HashSet<u64> =
+        std::fs::read_to_string(log).unwrap_or_default().lines().filter_map(|l| l.parse().ok()).collect();
     for name in posts(site) {
         let path = site.join("_posts").join(&name);
         let meta = std::fs::metadata(&path).unwrap();

@@ -111,7 +111,8 @@ fn recheck(site: &Path, offset: i64, extra: &[&str]) -> serde_json::Value {
     let out = newsmirror(&args);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", common::text(&out));
-    serde_json::from_str(stdout.lines().find(|l| l.starts_with('{')).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    serde_json::from_str(stdout.lines().find(|l| l.starts_with('{')).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
 
 fn counts(v: &serde_json::Value) -> [u64; 8] {
@@ -121,7 +122,8 @@ fn counts(v: &serde_json::Value) -> [u64; 8] {
 
 fn status_totals(site: &Path) -> serde_json::Value {
     let out = newsmirror(&["status", "--site", site.to_str().unwrap(), "--json"]);
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", common::text(&out)));
+    let list: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", common::text(&out)));
     list[0]["recheck"].clone()
 }
 
@@ -145,7 +147,9 @@ fn history(site: &Path, post: &str) -> Vec<serde_json::Value> {
     walk(&site.join("_changes"), &mut files);
     let mut out: Vec<serde_json::Value> = files
         .iter()
-        .flat_map(|f| common::read(f).lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<serde_json::Value>>())
+        .flat_map(|f| {
+            common::read(f).lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<serde_json::Value>>()
+        })
         .filter(|o: &serde_json::Value| o["post"].as_str().is_some_and(|p| p.contains(post)))
         .collect();
     out.sort_by_key(|o| o["at"].as_i64());
@@ -156,7 +160,8 @@ fn kinds(site: &Path, post: &str) -> Vec<String> {
     history(site, post).iter().map(|o| o["kind"].as_str().unwrap().to_string()).collect()
 }
 
-const NAMES: [&str; 11] = ["edit", "gone404", "gone410", "home", "soft", "ownsoft", "law", "down", "back", "same", "flaky"];
+const NAMES: [&str; 11] =
+    ["edit", "gone404", "gone410", "home", "soft", "ownsoft", "law", "down", "back", "same", "flaky"];
 
 fn mirror(pages: &Pages) -> (tempfile::TempDir, TestServer) {
     for n in NAMES {
@@ -231,8 +236,13 @@ fn every_classification_the_two_observation_rule_and_restoration() {
     let deleted = gone.iter().find(|o| o["kind"] == "deleted").unwrap();
     assert_eq!(deleted["status"], 404);
     let home = history(site, "story-home");
-    assert!(home.iter().any(|o| o["kind"] == "missing" && o["url"].as_str().is_some_and(|u| u.ends_with('/'))), "{home:?}");
-    assert!(history(site, "story-ownsoft").iter().any(|o| o["reason"].as_str().is_some_and(|r| r.contains("此页已失效"))));
+    assert!(
+        home.iter().any(|o| o["kind"] == "missing" && o["url"].as_str().is_some_and(|u| u.ends_with('/'))),
+        "{home:?}"
+    );
+    assert!(
+        history(site, "story-ownsoft").iter().any(|o| o["reason"].as_str().is_some_and(|r| r.contains("此页已失效")))
+    );
 }
 
 #[test]
@@ -395,7 +405,10 @@ fn the_site_shows_deleted_and_edited_originals() {
     build(site);
     let out = site.join("_site");
     let deleted = common::read(&out.join("news/2024/05/01/story-gone404.html"));
-    assert!(deleted.contains("原文已删除") && deleted.contains("2024-05-01 15:0"), "first seen gone, in UTC+8: {deleted}");
+    assert!(
+        deleted.contains("原文已删除") && deleted.contains("2024-05-01 15:0"),
+        "first seen gone, in UTC+8: {deleted}"
+    );
     assert!(deleted.contains("lang=\"zh-Hans\""));
     let edited = common::read(&out.join("news/2024/05/01/story-edit.html"));
     assert!(edited.contains("原文已修改 1 次"));
@@ -404,7 +417,10 @@ fn the_site_shows_deleted_and_edited_originals() {
     let href = edited.split("class=\"badge edited\" href=\"").nth(1).unwrap().split('"').next().unwrap();
     let versions = common::read(&out.join(href.trim_start_matches('/')).join("index.html"));
     assert!(versions.contains("<del>"), "{versions}");
-    assert!(versions.contains("<ins>Work will now start next year, the mayor said.</ins>") || versions.contains("<ins>"), "{versions}");
+    assert!(
+        versions.contains("<ins>Work will now start next year, the mayor said.</ins>") || versions.contains("<ins>"),
+        "{versions}"
+    );
     let changes = common::read(&out.join("changes/index.html"));
     assert!(changes.contains("Story gone404") && changes.contains("Story edit"));
     let atom = common::read(&out.join("changes/atom.xml"));

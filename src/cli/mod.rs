@@ -240,7 +240,14 @@ pub fn main() -> ExitCode {
         Command::Recheck { config, site, budget, time_limit, all, json, now, commit, push } => recheck::recheck(
             config.as_deref(),
             &site,
-            recheck::RecheckArgs { budget, time_limit, all, json, now, publish: Publish { commit: commit || push, push } },
+            recheck::RecheckArgs {
+                budget,
+                time_limit,
+                all,
+                json,
+                now,
+                publish: Publish { commit: commit || push, push },
+            },
         ),
         Command::Watch { config, site, every, jitter, build, commit, push } => watch::watch(
             config.as_deref(),

@@ -34,7 +34,13 @@ pub(super) fn recheck(config: Option<&Path>, site: &Path, args: RecheckArgs) -> 
             return EXIT_USAGE;
         }
     };
-    let opts = Options { site: site.to_path_buf(), budget: Some(args.budget), time_limit: args.time_limit, all: args.all, now };
+    let opts = Options {
+        site: site.to_path_buf(),
+        budget: Some(args.budget),
+        time_limit: args.time_limit,
+        all: args.all,
+        now,
+    };
     match run_once(&config, &opts, args.json, args.publish) {
         Ok(report) if report.interrupted => EXIT_INTERRUPTED,
         Ok(_) => EXIT_OK,

@@ -351,7 +351,11 @@ fn site(ctx: &Ctx, s: RawSite) -> Result<SiteSettings, ConfigError> {
         comments,
         language: match &s.language {
             Some(l) => crate::site::Language::parse(l.get_ref()).ok_or_else(|| {
-                ctx.err(l.span(), None, format!("site: language: expected \"zh-Hans\", \"zh-Hant\" or \"en\", found {:?}", l.get_ref()))
+                ctx.err(
+                    l.span(),
+                    None,
+                    format!("site: language: expected \"zh-Hans\", \"zh-Hant\" or \"en\", found {:?}", l.get_ref()),
+                )
             })?,
             None => crate::site::Language::default(),
         },
@@ -377,7 +381,9 @@ fn recheck(
     if let Some(v) = steps {
         out.schedule = match v.get_ref() {
             RecheckValue::Bool(false) => None,
-            RecheckValue::Bool(true) => Some(crate::recheck::DEFAULT_SCHEDULE.iter().map(|s| Duration::from_secs(*s)).collect()),
+            RecheckValue::Bool(true) => {
+                Some(crate::recheck::DEFAULT_SCHEDULE.iter().map(|s| Duration::from_secs(*s)).collect())
+            }
             RecheckValue::Steps(list) => {
                 let mut steps = Vec::with_capacity(list.len());
                 for d in list {
@@ -400,7 +406,13 @@ fn recheck(
         out.warc = match v.get_ref().trim().to_ascii_lowercase().as_str() {
             "warc" => true,
             "none" | "" => false,
-            other => return Err(ctx.err(v.span(), source, format!("evidence: expected \"warc\" or \"none\", found {other:?}"))),
+            other => {
+                return Err(ctx.err(
+                    v.span(),
+                    source,
+                    format!("evidence: expected \"warc\" or \"none\", found {other:?}"),
+                ));
+            }
         };
     }
     Ok(out)

@@ -114,7 +114,12 @@ pub fn commit(site: &Path, report: &RunReport) -> Result<Option<String>, Publish
 /// Commit the given files (relative to the site) with `message`: what a
 /// `recheck` run added. `None` when there was nothing to commit. `force`
 /// adds files `.gitignore` names (`_warc/` with `evidence_commit = true`).
-pub fn commit_files(site: &Path, files: &[PathBuf], force: bool, message: &str) -> Result<Option<String>, PublishError> {
+pub fn commit_files(
+    site: &Path,
+    files: &[PathBuf],
+    force: bool,
+    message: &str,
+) -> Result<Option<String>, PublishError> {
     if files.is_empty() {
         return Ok(None);
     }

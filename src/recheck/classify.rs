@@ -101,11 +101,7 @@ pub fn judge_page(
     // A short page is judged by all its words; a long article only by its
     // title, so an article *about* "page not found" errors stays an article.
     let short = normalised(&article_text).chars().count() < 400;
-    let haystack = if short {
-        format!("{title}\n{}", crate::text::html_to_text(html))
-    } else {
-        title.clone()
-    };
+    let haystack = if short { format!("{title}\n{}", crate::text::html_to_text(html)) } else { title.clone() };
     let lower = haystack.to_lowercase();
     let hit = |p: &str| !p.is_empty() && lower.contains(&p.to_lowercase());
     if let Some(p) = WALLS.iter().find(|p| hit(p)) {
@@ -170,10 +166,7 @@ fn page_title(html: &str) -> String {
 /// all whitespace out, so reflowing, a changed view count or a moved ad
 /// never reads as an edit.
 pub fn normalised(text: &str) -> String {
-    text.lines()
-        .filter(|l| !is_counter(l))
-        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
-        .collect()
+    text.lines().filter(|l| !is_counter(l)).flat_map(|l| l.chars().filter(|c| !c.is_whitespace())).collect()
 }
 
 fn is_counter(line: &str) -> bool {

@@ -62,7 +62,12 @@ impl Warc {
     /// Write the request and what came back; the response record's id.
     /// A failure to write is kept for [`Warc::finish`] and stops later
     /// records, never the re-check.
-    pub fn record(&mut self, req: &Request, fetched: &Result<Fetched, FetchError>, at: DateTime<Utc>) -> Option<String> {
+    pub fn record(
+        &mut self,
+        req: &Request,
+        fetched: &Result<Fetched, FetchError>,
+        at: DateTime<Utc>,
+    ) -> Option<String> {
         if self.error.is_some() {
             return None;
         }
@@ -278,7 +283,7 @@ fn base32(bytes: &[u8]) -> String {
     if bits > 0 {
         out.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
     }
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push('=');
     }
     out
@@ -295,11 +300,24 @@ mod tests {
         let now = Utc::now();
         let mut w = Warc::new(dir.path(), "run", now).with_max_bytes(4000);
         let v = Validators::default();
-        let req = Request { url: "http://127.0.0.1/a", user_agent: "t", proxy: None, timeout: std::time::Duration::from_secs(1), validators: &v, max_body: None };
+        let req = Request {
+            url: "http://127.0.0.1/a",
+            user_agent: "t",
+            proxy: None,
+            timeout: std::time::Duration::from_secs(1),
+            validators: &v,
+            max_body: None,
+        };
         for i in 0..20u32 {
             // Incompressible bodies, so each record's size is known.
-            let bytes: Vec<u8> = (0..600u32).map(|j| (Sha256::digest((i * 1000 + j).to_be_bytes())[0])).collect();
-            let body = Body { bytes, charset: None, content_type: None, validators: Validators::default(), final_url: req.url.into() };
+            let bytes: Vec<u8> = (0..600u32).map(|j| Sha256::digest((i * 1000 + j).to_be_bytes())[0]).collect();
+            let body = Body {
+                bytes,
+                charset: None,
+                content_type: None,
+                validators: Validators::default(),
+                final_url: req.url.into(),
+            };
             assert!(w.record(&req, &Ok(Fetched::Body(body)), now).is_some());
         }
         let files = w.finish().unwrap();

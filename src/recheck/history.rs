@@ -96,11 +96,11 @@ impl Observation {
             kind = Kind::Deleted;
             state.last_kind = Some(kind);
         }
-        if matches!(self.fact(), Fact::Present { .. } | Fact::NotModified) {
-            if self.etag.is_some() || self.last_modified.is_some() || self.hash.is_some() {
-                state.etag = self.etag.clone();
-                state.last_modified = self.last_modified.clone();
-            }
+        if matches!(self.fact(), Fact::Present { .. } | Fact::NotModified)
+            && (self.etag.is_some() || self.last_modified.is_some() || self.hash.is_some())
+        {
+            state.etag = self.etag.clone();
+            state.last_modified = self.last_modified.clone();
         }
         kind
     }
@@ -209,7 +209,9 @@ impl Index {
                                 params![t.hash, t.text],
                             ))?;
                         }
-                        Err(e) => tracing::warn!(file = %rel, offset = at_line, error = %e, "unreadable text line skipped"),
+                        Err(e) => {
+                            tracing::warn!(file = %rel, offset = at_line, error = %e, "unreadable text line skipped")
+                        }
                     }
                     continue;
                 }
@@ -220,7 +222,9 @@ impl Index {
                             params![rel, at_line, o.post, o.at, text],
                         ))?;
                     }
-                    Err(e) => tracing::warn!(file = %rel, offset = at_line, error = %e, "unreadable observation skipped"),
+                    Err(e) => {
+                        tracing::warn!(file = %rel, offset = at_line, error = %e, "unreadable observation skipped")
+                    }
                 }
             }
             self.db(tx.execute(

@@ -257,7 +257,12 @@ struct Job {
     had_text: bool,
 }
 
-async fn check(fetcher: &Fetcher, job: Job, warc: &Mutex<evidence::Warc>, at: DateTime<Utc>) -> (Observation, Option<String>) {
+async fn check(
+    fetcher: &Fetcher,
+    job: Job,
+    warc: &Mutex<evidence::Warc>,
+    at: DateTime<Utc>,
+) -> (Observation, Option<String>) {
     let Job { target, source, validators, rules, had_text } = job;
     let mut obs = Observation {
         post: target.rel.clone(),
@@ -346,9 +351,8 @@ pub fn totals(config: &Config, site: &std::path::Path) -> Result<HashMap<String,
     }
     let index = Index::open(site)?;
     let by_name: HashMap<&str, &Source> = config.sources.iter().map(|s| (s.name.as_str(), s)).collect();
-    let confirm = |name: &str| {
-        by_name.get(name).map_or(&config.settings.recheck, |s| &s.recheck).confirm_after.as_secs() as i64
-    };
+    let confirm =
+        |name: &str| by_name.get(name).map_or(&config.settings.recheck, |s| &s.recheck).confirm_after.as_secs() as i64;
     let mut out: HashMap<String, Totals> = HashMap::new();
     for state in index.states(&confirm)?.into_values() {
         if let Some(k) = state.bucket() {

@@ -30,14 +30,20 @@ impl Priority {
 }
 
 /// Whether the article is due at `now`, and how urgently.
-pub fn due(state: Option<&PostState>, captured: i64, steps: &[Duration], confirm_after: i64, now: i64) -> Option<Priority> {
+pub fn due(
+    state: Option<&PostState>,
+    captured: i64,
+    steps: &[Duration],
+    confirm_after: i64,
+    now: i64,
+) -> Option<Priority> {
     let last = state.and_then(|s| s.last_at);
     if let Some(Gone::Missing { since }) = state.map(|s| s.gone) {
         let at = since + confirm_after;
         return (now >= at).then_some(Priority { tier: 0, due_at: at });
     }
     let points: Vec<i64> = steps.iter().map(|d| captured + d.as_secs() as i64).collect();
-    let Some(&final_step) = points.last() else { return None };
+    let &final_step = points.last()?;
     // The latest schedule point not after `now`.
     let latest = if now >= final_step {
         final_step + (now - final_step) / REPEAT * REPEAT

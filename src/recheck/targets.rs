@@ -60,11 +60,7 @@ fn written_times(site: &Path) -> HashMap<String, i64> {
         return HashMap::new();
     };
     stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-        .map(|rows| {
-            rows.flatten()
-                .map(|(f, t)| (f.rsplit('/').next().unwrap_or(&f).to_string(), t))
-                .collect()
-        })
+        .map(|rows| rows.flatten().map(|(f, t)| (f.rsplit('/').next().unwrap_or(&f).to_string(), t)).collect())
         .unwrap_or_default()
 }
 

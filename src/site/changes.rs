@@ -252,8 +252,10 @@ pub fn write_all(ctx: &Ctx, changes: &Changes, entries: &[Entry]) {
     // The search index numbers posts in build order: the filter needs
     // those numbers only.
     ctx.out.produce("changes/deleted.json", sig, || {
-        let position: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.meta.rel.as_str(), i)).collect();
-        let mut ids: Vec<usize> = deleted.iter().filter_map(|(_, e)| position.get(e.meta.rel.as_str()).copied()).collect();
+        let position: HashMap<&str, usize> =
+            entries.iter().enumerate().map(|(i, e)| (e.meta.rel.as_str(), i)).collect();
+        let mut ids: Vec<usize> =
+            deleted.iter().filter_map(|(_, e)| position.get(e.meta.rel.as_str()).copied()).collect();
         ids.sort_unstable();
         serde_json::to_vec(&serde_json::json!({ "ids": ids })).map_err(|e| e.to_string())
     });

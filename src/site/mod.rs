@@ -28,10 +28,10 @@ use rayon::prelude::*;
 
 use crate::config::SiteSettings;
 use cache::Stamp;
+pub use lang::Language;
 use output::{Output, signature};
 use posts::PostMeta;
 use render::Theme;
-pub use lang::Language;
 pub use settings::Settings;
 
 pub struct BuildOptions {
@@ -338,7 +338,8 @@ fn write_fixed_pages(ctx: &Ctx) {
     for (file, template) in [("404.html", "404.html"), ("search/index.html", "search.html")] {
         ctx.out.produce(file, sig, || {
             let strings = changes::strings_value(ctx.changes.language);
-            ctx.theme.render(template, context! { site => ctx.site_value.clone(), base => ctx.base(), strings => strings })
+            ctx.theme
+                .render(template, context! { site => ctx.site_value.clone(), base => ctx.base(), strings => strings })
         });
     }
     for (name, text) in &ctx.theme.assets {
