@@ -10,12 +10,13 @@
 use std::path::Path;
 
 fn main() {
-    let checks: [(&str, &str, bool); 5] = [
+    let checks: [(&str, &str, bool); 6] = [
         ("nm_shared", "../shared beside the checkout", Path::new("../shared/seed").is_dir()),
         ("nm_chromium", "chromium (Debian's package)", on_path("chromium")),
         ("nm_ruby", "ruby (for Psych, Jekyll's YAML parser)", on_path("ruby")),
         ("nm_jekyll", "jekyll (Debian's package)", on_path("jekyll")),
         ("nm_root", "root (to mount file systems for fault tests)", is_root()),
+        ("nm_python", "python3 with venv (to verify WARC files with warcio)", has_python_venv()),
     ];
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
     let mut missing = Vec::new();
@@ -51,4 +52,11 @@ fn is_root() -> bool {
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2) == Some("0")))
         .unwrap_or(false)
+}
+
+fn has_python_venv() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import venv, ensurepip"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }

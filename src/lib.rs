@@ -29,6 +29,7 @@ pub mod lists;
 pub mod pipeline;
 pub mod post;
 pub mod publish;
+pub mod recheck;
 pub mod report;
 pub mod sanitize;
 pub mod site;

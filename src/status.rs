@@ -30,6 +30,9 @@ pub struct SourceStatus {
     /// `ok`, `failing`, `silent` (no post for far longer than usual),
     /// `off` or `new` (never run).
     pub health: &'static str,
+    /// Re-checks of this source's originals: each post counted once by
+    /// what is true of it now.
+    pub recheck: crate::recheck::Totals,
 }
 
 /// Silent: no new post for this many typical intervals (and two days).
@@ -38,6 +41,10 @@ const FAILING_AFTER: u32 = 3;
 
 pub fn collect(config: &Config, site: &Path, now: DateTime<Utc>) -> Result<Vec<SourceStatus>, StoreError> {
     let reader = HealthReader::open(site)?;
+    let rechecks = crate::recheck::totals(config, site).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "re-check history unreadable");
+        Default::default()
+    });
     let at = |t: Option<i64>| t.and_then(|s| DateTime::from_timestamp(s, 0));
     let mut out = Vec::new();
     for s in &config.sources {
@@ -81,6 +88,7 @@ pub fn collect(config: &Config, site: &Path, now: DateTime<Utc>) -> Result<Vec<S
             etag: row.etag,
             last_modified: row.last_modified,
             health,
+            recheck: rechecks.get(&s.name).copied().unwrap_or_default(),
         });
     }
     Ok(out)
@@ -120,6 +128,13 @@ pub fn text(list: &[SourceStatus], now: DateTime<Utc>) -> String {
             interval(s.typical_interval_secs),
             ago(s.last_success, now)
         ));
+        let r = &s.recheck;
+        if r.checked > 0 {
+            out.push_str(&format!(
+                "         originals re-checked: {}; {} deleted, {} missing, {} edited, {} blocked, {} unreachable, {} restored\n",
+                r.checked, r.deleted, r.missing, r.edited, r.blocked, r.unreachable, r.restored
+            ));
+        }
         if let Some(e) = &s.last_error
             && s.consecutive_failures > 0
         {

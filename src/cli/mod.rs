@@ -2,6 +2,7 @@
 
 mod inspect;
 pub mod out;
+mod recheck;
 mod run;
 mod site;
 mod sources;
@@ -90,6 +91,34 @@ enum Command {
         /// Let feed data (article pages, images, redirects) reach private and loopback addresses, for every source.
         #[arg(long)]
         allow_private: bool,
+    },
+    /// Re-fetch the originals of mirrored posts that are due, and record which were edited or deleted in DIR/_changes/.
+    Recheck {
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Check at most N posts, the most overdue first; the rest wait for later runs.
+        #[arg(long, value_name = "N", default_value_t = crate::recheck::DEFAULT_BUDGET)]
+        budget: usize,
+        /// Start no check after this long (e.g. "10m").
+        #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
+        time_limit: Option<Duration>,
+        /// Check every post now, whatever the schedule and the budget.
+        #[arg(long)]
+        all: bool,
+        /// Print one JSON object counting this run's observations.
+        #[arg(long)]
+        json: bool,
+        /// The time to take as now (RFC 3339), for tests.
+        #[arg(long, hide = true)]
+        now: Option<String>,
+        /// Commit what the run added under _changes/ (and _warc/ with evidence_commit).
+        #[arg(long)]
+        commit: bool,
+        /// Commit, then push.
+        #[arg(long)]
+        push: bool,
     },
     /// Mirror the built-in sample feeds (served on 127.0.0.1, no network needed) into DIR.
     Demo {
@@ -222,6 +251,18 @@ pub fn main() -> ExitCode {
             allow_private,
         ),
         Command::Demo { dir } => demo::run(&dir),
+        Command::Recheck { config, site, budget, time_limit, all, json, now, commit, push } => recheck::recheck(
+            config.as_deref(),
+            &site,
+            recheck::RecheckArgs {
+                budget,
+                time_limit,
+                all,
+                json,
+                now,
+                publish: Publish { commit: commit || push, push },
+            },
+        ),
         Command::Watch { config, site, every, jitter, build, commit, push, allow_private } => watch::watch(
             config.as_deref(),
             &site,

@@ -82,6 +82,8 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
                         break;
                     }
                     after_round(site, &config, &report, &w);
+                    // The originals due for a re-check, within the default budget.
+                    super::recheck::in_watch(&config, site, w.publish);
                 }
                 Err(e) => {
                     // Locked by a manual run, a full disk…: try again later.

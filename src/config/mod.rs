@@ -28,6 +28,10 @@ pub struct RunSettings {
     pub image_max_bytes: u64,
     /// Bytes of images one run downloads at most, over all sources.
     pub images_max_bytes_per_run: u64,
+    /// Commit `_warc/` with the posts (`evidence_commit`); off by default.
+    pub evidence_commit: bool,
+    /// `[defaults]` re-check settings, for posts of sources no longer configured.
+    pub recheck: crate::recheck::Settings,
 }
 
 impl Default for RunSettings {
@@ -42,6 +46,8 @@ impl Default for RunSettings {
             source_deadline: Duration::from_secs(90),
             image_max_bytes: 10 * 1024 * 1024,
             images_max_bytes_per_run: 500 * 1024 * 1024,
+            evidence_commit: false,
+            recheck: crate::recheck::Settings::default(),
         }
     }
 }
@@ -81,6 +87,9 @@ pub struct Source {
     /// the feed's links point at: a link differing only in such a host is
     /// the same article.
     pub mirror_hosts: Vec<String>,
+    /// Re-checking the originals of this source's posts (`recheck`,
+    /// `confirm_after`, `soft_404`, `evidence`).
+    pub recheck: crate::recheck::Settings,
 }
 
 /// Rotating CDN and app hosts that censorship-circumvention mirrors serve
@@ -134,6 +143,8 @@ pub struct SiteSettings {
     pub lists: bool,
     /// Comments on posts with `comments: True`: provider and its settings.
     pub comments: Option<Comments>,
+    /// `language`: the strings of the site's pages and their `lang`.
+    pub language: crate::site::Language,
 }
 
 /// A time zone: an IANA name, or a fixed offset like `+08:00`.
@@ -273,6 +284,7 @@ impl Source {
             images: Images::Link,
             allow_private: false,
             mirror_hosts: DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
+            recheck: crate::recheck::Settings::default(),
         }
     }
 

@@ -40,6 +40,7 @@ struct RawSite {
     archived: Option<bool>,
     lists: Option<bool>,
     comments: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    language: Option<Spanned<String>>,
 }
 
 /// `[[rules]]`: cleanup rules for one site, by its domain.
@@ -99,6 +100,12 @@ struct RawDefaults {
     images_max_per_run: Option<Spanned<SizeValue>>,
     allow_private: Option<bool>,
     mirror_hosts: Option<Vec<String>>,
+    // Re-checking (src/recheck): defaults for every source.
+    recheck: Option<Spanned<RecheckValue>>,
+    confirm_after: Option<Spanned<DurationValue>>,
+    soft_404: Option<Vec<String>>,
+    evidence: Option<Spanned<String>>,
+    evidence_commit: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +128,18 @@ struct RawSource {
     images: Option<Spanned<String>>,
     allow_private: Option<bool>,
     mirror_hosts: Option<Vec<String>>,
+    recheck: Option<Spanned<RecheckValue>>,
+    confirm_after: Option<Spanned<DurationValue>>,
+    soft_404: Option<Vec<String>>,
+    evidence: Option<Spanned<String>>,
+}
+
+/// `recheck = false`, `true` (the default schedule) or `["1h", "1d", …]`.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum RecheckValue {
+    Bool(bool),
+    Steps(Vec<DurationValue>),
 }
 
 /// `30` (seconds) or `"30s"`, `"2m"`, `"1h 30m"`.
@@ -214,6 +233,14 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
         d.full_text.as_ref().map(|v| full_text(&ctx, v, None)).transpose()?.unwrap_or(FullText::Auto);
     let default_every = d.every.as_ref().map(|v| duration(&ctx, v, None, "every")).transpose()?;
     let default_images = d.images.as_ref().map(|v| images(&ctx, v, None)).transpose()?.unwrap_or(Images::Link);
+    let default_recheck = recheck(
+        &ctx,
+        None,
+        &crate::recheck::Settings::default(),
+        (&d.recheck, &d.confirm_after, &d.soft_404, &d.evidence),
+    )?;
+    settings.evidence_commit = d.evidence_commit.unwrap_or(false);
+    settings.recheck = default_recheck.clone();
     let mut domain_rules = Vec::new();
     for r in &raw.rules {
         let domain = normalise_domain(r.domain.get_ref());
@@ -275,6 +302,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
                 || super::DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
                 |hosts| hosts.iter().map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
             ),
+            recheck: recheck(&ctx, named, &default_recheck, (&s.recheck, &s.confirm_after, &s.soft_404, &s.evidence))?,
             name,
         });
     }
@@ -327,7 +355,73 @@ fn site(ctx: &Ctx, s: RawSite) -> Result<SiteSettings, ConfigError> {
         archived: s.archived,
         lists: s.lists.unwrap_or(false),
         comments,
+        language: match &s.language {
+            Some(l) => crate::site::Language::parse(l.get_ref()).ok_or_else(|| {
+                ctx.err(
+                    l.span(),
+                    None,
+                    format!("site: language: expected \"zh-Hans\", \"zh-Hant\" or \"en\", found {:?}", l.get_ref()),
+                )
+            })?,
+            None => crate::site::Language::default(),
+        },
     })
+}
+
+type RawRecheck<'a> = (
+    &'a Option<Spanned<RecheckValue>>,
+    &'a Option<Spanned<DurationValue>>,
+    &'a Option<Vec<String>>,
+    &'a Option<Spanned<String>>,
+);
+
+/// A source's re-check settings over `base` (the defaults'); soft-404
+/// phrases add to the defaults' rather than replace them.
+fn recheck(
+    ctx: &Ctx,
+    source: Option<&str>,
+    base: &crate::recheck::Settings,
+    (steps, confirm, phrases, evidence): RawRecheck,
+) -> Result<crate::recheck::Settings, ConfigError> {
+    let mut out = base.clone();
+    if let Some(v) = steps {
+        out.schedule = match v.get_ref() {
+            RecheckValue::Bool(false) => None,
+            RecheckValue::Bool(true) => {
+                Some(crate::recheck::DEFAULT_SCHEDULE.iter().map(|s| Duration::from_secs(*s)).collect())
+            }
+            RecheckValue::Steps(list) => {
+                let mut steps = Vec::with_capacity(list.len());
+                for d in list {
+                    steps.push(duration(ctx, &Spanned::new(v.span(), d.clone()), source, "recheck")?);
+                }
+                if steps.is_empty() || steps.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(ctx.err(v.span(), source, "recheck: give false, or durations after capture in increasing order, e.g. [\"1h\", \"1d\", \"30d\"]"));
+                }
+                Some(steps)
+            }
+        };
+    }
+    if let Some(v) = confirm {
+        out.confirm_after = duration(ctx, v, source, "confirm_after")?;
+    }
+    if let Some(p) = phrases {
+        out.soft_404.extend(p.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
+    }
+    if let Some(v) = evidence {
+        out.warc = match v.get_ref().trim().to_ascii_lowercase().as_str() {
+            "warc" => true,
+            "none" | "" => false,
+            other => {
+                return Err(ctx.err(
+                    v.span(),
+                    source,
+                    format!("evidence: expected \"warc\" or \"none\", found {other:?}"),
+                ));
+            }
+        };
+    }
+    Ok(out)
 }
 
 /// Compile `content`/`remove` selectors; `None` when neither is given.

@@ -7,8 +7,10 @@
 //! writes only what changed and deletes what is gone.
 
 mod cache;
+pub mod changes;
 mod feeds;
 mod files;
+pub mod lang;
 mod lists;
 pub mod output;
 pub mod permalink;
@@ -26,6 +28,7 @@ use rayon::prelude::*;
 
 use crate::config::SiteSettings;
 use cache::Stamp;
+pub use lang::Language;
 use output::{Output, signature};
 use posts::PostMeta;
 pub use render::RENDER_VERSION;
@@ -78,6 +81,8 @@ pub struct Ctx<'a> {
     /// Theme and settings: every page depends on both.
     pub fingerprint: u64,
     pub site_value: Value,
+    /// What re-checks found about the originals (`site::changes`).
+    pub changes: &'a changes::Changes,
 }
 
 impl Ctx<'_> {
@@ -171,14 +176,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
         format!("{:?}", settings.display_zone),
         settings.per_page,
         format!("{:?}", settings.comments),
+        opts.settings.language.tag(),
     ));
     let site_value = Value::from_serialize(serde_json::json!({
         "title": settings.title,
         "description": settings.description,
         "url": settings.url,
-        "lang": "zh",
+        "lang": opts.settings.language.tag(),
     }));
-    let ctx = Ctx { settings: &settings, theme: &theme, out: &out, fingerprint, site_value };
+    let changes = changes::Changes::load(&opts.site, opts.settings.language);
+    let ctx = Ctx { settings: &settings, theme: &theme, out: &out, fingerprint, site_value, changes: &changes };
 
     tracing::debug!(elapsed = ?started.elapsed(), "urls");
     write_posts(&ctx, &opts.site, &entries);
@@ -188,6 +195,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     feeds::write_all(&ctx, &opts.site, &entries);
     files::write_pages_and_static(&ctx, &opts.site, &opts.out);
     write_fixed_pages(&ctx);
+    changes::write_all(&ctx, &changes, &entries);
     tracing::debug!(elapsed = ?started.elapsed(), "feeds and pages");
     let docs: Vec<search::Doc> = entries
         .iter()
@@ -301,7 +309,9 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
         let prev = i.checked_sub(1).and_then(|p| entries.get(p));
         let next = entries.get(i + 1);
         let key = |n: Option<&Entry>| n.map(|n| (n.url.clone(), n.meta.title.clone()));
-        let sig = signature((ctx.fingerprint, &e.meta.rel, e.stamp, &e.url, &e.meta.title, key(prev), key(next)));
+        let change = ctx.changes.sig(&e.meta.rel);
+        let sig =
+            signature((ctx.fingerprint, &e.meta.rel, e.stamp, &e.url, &e.meta.title, key(prev), key(next), change));
         ctx.out.produce(&e.file, sig, || {
             let text = read_text(&site.join(&e.meta.rel)).ok_or("cannot read the post")?;
             let (_, body) = posts::split_front_matter(&text);
@@ -317,6 +327,7 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
                     prev => neighbour(prev),
                     next => neighbour(next),
                     comments => block,
+                    change => ctx.changes.badge(ctx, e),
                 },
             )
         });
@@ -327,7 +338,9 @@ fn write_fixed_pages(ctx: &Ctx) {
     let sig = ctx.fingerprint;
     for (file, template) in [("404.html", "404.html"), ("search/index.html", "search.html")] {
         ctx.out.produce(file, sig, || {
-            ctx.theme.render(template, context! { site => ctx.site_value.clone(), base => ctx.base() })
+            let strings = changes::strings_value(ctx.changes.language);
+            ctx.theme
+                .render(template, context! { site => ctx.site_value.clone(), base => ctx.base(), strings => strings })
         });
     }
     for (name, text) in &ctx.theme.assets {
