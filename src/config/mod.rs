@@ -72,6 +72,8 @@ pub struct Source {
     /// This source's own cleanup rules, replacing the rules for its domain.
     pub rules: Option<Rules>,
     pub images: Images,
+    /// New posts one run writes at most for this feed, the newest first.
+    pub max_items: usize,
 }
 
 /// `full_text`: always fetch the article page, never, or when the feed's
@@ -179,6 +181,9 @@ pub enum CommentProvider {
 
 pub const DEFAULT_USER_AGENT: &str = concat!("newsmirror/", env!("CARGO_PKG_VERSION"), " (feed mirror)");
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// `max_items`: a feed of a million items must not write a million posts in
+/// one run; a real feed rarely has more than a few hundred.
+pub const DEFAULT_MAX_ITEMS: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -258,6 +263,7 @@ impl Source {
             every: None,
             rules: None,
             images: Images::Link,
+            max_items: DEFAULT_MAX_ITEMS,
         }
     }
 

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CommentProvider, Comments, ConfigError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images, RunSettings,
-    SiteSettings, Source, Zone, check_unique_names, check_url,
+    CommentProvider, Comments, ConfigError, DEFAULT_MAX_ITEMS, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images,
+    RunSettings, SiteSettings, Source, Zone, check_unique_names, check_url,
 };
 use crate::extract::{RuleSet, Rules, normalise_domain};
 
@@ -97,6 +97,7 @@ struct RawDefaults {
     images: Option<Spanned<String>>,
     image_max_size: Option<Spanned<SizeValue>>,
     images_max_per_run: Option<Spanned<SizeValue>>,
+    max_items: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +118,7 @@ struct RawSource {
     content: Option<Spanned<OneOrMany>>,
     remove: Option<Spanned<OneOrMany>>,
     images: Option<Spanned<String>>,
+    max_items: Option<Spanned<usize>>,
 }
 
 /// `30` (seconds) or `"30s"`, `"2m"`, `"1h 30m"`.
@@ -209,6 +211,8 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
     let default_full_text =
         d.full_text.as_ref().map(|v| full_text(&ctx, v, None)).transpose()?.unwrap_or(FullText::Auto);
     let default_every = d.every.as_ref().map(|v| duration(&ctx, v, None, "every")).transpose()?;
+    let default_max_items =
+        d.max_items.as_ref().map(|n| positive(&ctx, n, "max_items")).transpose()?.unwrap_or(DEFAULT_MAX_ITEMS);
     let default_images = d.images.as_ref().map(|v| images(&ctx, v, None)).transpose()?.unwrap_or(Images::Link);
     let mut domain_rules = Vec::new();
     for r in &raw.rules {
@@ -264,6 +268,11 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
             images: match &s.images {
                 Some(v) => images(&ctx, v, named)?,
                 None => default_images,
+            },
+            max_items: match &s.max_items {
+                Some(n) if *n.get_ref() == 0 => return Err(ctx.err(n.span(), named, "max_items: must be at least 1")),
+                Some(n) => *n.get_ref(),
+                None => default_max_items,
             },
             rules: own_rules,
             name,
