@@ -13,10 +13,13 @@
 //! in HTML), and formatting elements closed by another element's end tag
 //! are counted again each time the parser would reopen them.
 //!
-//! The bounds are generous for real pages: over the 1,600-odd pages of the
+//! The bounds are generous for real pages: over the 1,292 pages of the
 //! extraction corpus (Mozilla's Readability tests, trafilatura's evaluation
-//! set, CDT articles) the deepest nests 89 and the largest has 26,000
-//! elements by this count (see `bench/bounds-corpus.sh`).
+//! set) the deepest nests 42, the largest has 10,106 elements by this count
+//! and one element has 70 attributes; the bounds are at
+//! least three times that (`tests/dos.rs` checks the corpus against them).
+
+use std::borrow::Cow;
 
 /// Bounds for one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +30,14 @@ pub struct Limits {
     pub max_depth: usize,
     /// Elements the parser would create.
     pub max_elements: usize,
+    /// Attributes of one element: the parser checks each new one against
+    /// those before it, so their cost grows with the square.
+    pub max_attributes: usize,
 }
 
 /// An article page.
-pub const PAGE: Limits = Limits { max_bytes: 8 * 1024 * 1024, max_depth: 512, max_elements: 200_000 };
+pub const PAGE: Limits =
+    Limits { max_bytes: 4 * 1024 * 1024, max_depth: 256, max_elements: 50_000, max_attributes: 256 };
 
 /// A feed item's content: the same bounds; a feed's whole body is already
 /// capped by `max_body`.
@@ -41,6 +48,8 @@ pub const FRAGMENT: Limits = PAGE;
 pub struct Stats {
     pub depth: usize,
     pub elements: usize,
+    /// Attributes of the element that has the most.
+    pub attributes: usize,
 }
 
 /// Why a document was refused.
@@ -52,15 +61,49 @@ pub enum OverBound {
     Depth { limit: usize },
     #[error("more than {limit} elements")]
     Elements { limit: usize },
+    #[error("an element with more than {limit} attributes")]
+    Attributes { limit: usize },
 }
 
 /// Check `html` against `limits` in one pass, without building anything
 /// larger than the stack of open elements (itself within `max_depth`).
 pub fn check(html: &str, limits: &Limits) -> Result<Stats, OverBound> {
+    scan(html, limits).map(|s| s.stats)
+}
+
+/// `html` checked against `limits` and made cheap to parse: without NUL
+/// characters, which the parser drops from text one slow token at a time
+/// (7 MiB of them took 19 s and 1.8 GB), and without comments, which it
+/// reads a character at a time (a 6 MiB comment took 7 s). Neither is ever
+/// part of an article.
+pub fn prepare<'a>(html: &'a str, limits: &Limits) -> Result<Cow<'a, str>, OverBound> {
+    let scan = scan(html, limits)?;
+    if scan.comments.is_empty() && !html.contains('\0') {
+        return Ok(Cow::Borrowed(html));
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut from = 0;
+    for r in scan.comments {
+        out.push_str(&html[from..r.start]);
+        from = r.end;
+    }
+    out.push_str(&html[from..]);
+    out.retain(|c| c != '\0');
+    Ok(Cow::Owned(out))
+}
+
+fn scan<'l>(html: &str, limits: &'l Limits) -> Result<Scan<'l>, OverBound> {
     if html.len() > limits.max_bytes {
         return Err(OverBound::Size { bytes: html.len(), limit: limits.max_bytes });
     }
-    let mut scan = Scan { limits, open: Vec::new(), dangling: Vec::new(), foreign: 0, stats: Stats::default() };
+    let mut scan = Scan {
+        limits,
+        open: Vec::new(),
+        dangling: Vec::new(),
+        foreign: 0,
+        stats: Stats::default(),
+        comments: Vec::new(),
+    };
     let b = html.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -71,7 +114,7 @@ pub fn check(html: &str, limits: &Limits) -> Result<Stats, OverBound> {
         scan.text(&b[i..lt])?;
         i = scan.markup(b, lt)?;
     }
-    Ok(scan.stats)
+    Ok(scan)
 }
 
 struct Scan<'a> {
@@ -84,6 +127,8 @@ struct Scan<'a> {
     /// Open `<svg>` and `<math>` elements: inside them `/>` closes.
     foreign: usize,
     stats: Stats,
+    /// Byte ranges of comments (`<!--…-->`, `<!…>`, `<?…>`) in markup.
+    comments: Vec<std::ops::Range<usize>>,
 }
 
 impl Scan<'_> {
@@ -98,13 +143,21 @@ impl Scan<'_> {
     fn markup(&mut self, b: &[u8], lt: usize) -> Result<usize, OverBound> {
         let rest = &b[lt + 1..];
         if rest.starts_with(b"!--") {
-            return Ok(find(b, lt + 4, b"-->").map_or(b.len(), |e| e + 3));
+            let end = find(b, lt + 4, b"-->").map_or(b.len(), |e| e + 3);
+            self.comments.push(lt..end);
+            return Ok(end);
         }
         match rest.first() {
-            Some(b'!' | b'?') => Ok(skip_past(b, lt + 1, b'>')),
+            Some(b'!' | b'?') => {
+                let end = skip_past(b, lt + 1, b'>');
+                if !rest.get(1..8).is_some_and(|d| d.eq_ignore_ascii_case(b"doctype")) {
+                    self.comments.push(lt..end);
+                }
+                Ok(end)
+            }
             Some(b'/') => {
                 let (name, after) = tag_name(b, lt + 2);
-                let (end, _) = tag_end(b, after);
+                let (end, _, _) = tag_end(b, after);
                 if !name.is_empty() {
                     self.end_tag(&name);
                 }
@@ -112,7 +165,11 @@ impl Scan<'_> {
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let (name, after) = tag_name(b, lt + 1);
-                let (end, self_closing) = tag_end(b, after);
+                let (end, self_closing, attributes) = tag_end(b, after);
+                self.stats.attributes = self.stats.attributes.max(attributes);
+                if attributes > self.limits.max_attributes {
+                    return Err(OverBound::Attributes { limit: self.limits.max_attributes });
+                }
                 let raw = RAW_TEXT.contains(&name.as_slice());
                 self.start_tag(name.clone(), self_closing)?;
                 if raw {
@@ -363,12 +420,14 @@ fn tag_name(b: &[u8], from: usize) -> (Vec<u8>, usize) {
 }
 
 /// The index after the `>` that ends a tag whose attributes start at
-/// `from`, and whether it was written `/>`. Quoted values may hold `>`.
-fn tag_end(b: &[u8], from: usize) -> (usize, bool) {
+/// `from`, whether it was written `/>`, and how many attributes it has.
+/// Quoted values may hold `>`.
+fn tag_end(b: &[u8], from: usize) -> (usize, bool, usize) {
     let mut i = from;
+    let mut attributes = 0;
     while i < b.len() {
         match b[i] {
-            b'>' => return (i + 1, i > from && b[i - 1] == b'/'),
+            b'>' => return (i + 1, i > from && b[i - 1] == b'/', attributes),
             b'=' => {
                 i += 1;
                 while i < b.len() && b[i].is_ascii_whitespace() {
@@ -378,10 +437,17 @@ fn tag_end(b: &[u8], from: usize) -> (usize, bool) {
                     i = memchr(q, &b[i + 1..]).map_or(b.len(), |p| i + 1 + p + 1);
                 }
             }
-            _ => i += 1,
+            c => {
+                // A name starts after white space or `/`.
+                let starts_name = i == from || matches!(b[i - 1], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/');
+                if starts_name && !matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/') {
+                    attributes += 1;
+                }
+                i += 1;
+            }
         }
     }
-    (b.len(), false)
+    (b.len(), false, attributes)
 }
 
 /// The index after the end tag `</name…>` of a raw-text element whose
@@ -434,7 +500,7 @@ mod tests {
 
     #[test]
     fn nesting_is_counted_as_the_parser_builds_it() {
-        assert_eq!(stats("<div><div><span>x</span></div></div>"), Stats { depth: 3, elements: 3 });
+        assert_eq!(stats("<div><div><span>x</span></div></div>"), Stats { depth: 3, elements: 3, attributes: 0 });
         // Implied end tags and void elements do not nest.
         assert_eq!(stats("<ul><li>a<li>b<li>c</ul>").depth, 2);
         assert_eq!(stats("<p>a<p>b<p>c<div>d</div>").depth, 1);
@@ -457,12 +523,21 @@ mod tests {
 
     #[test]
     fn over_bound_documents_are_refused() {
-        let limits = Limits { max_bytes: 1000, max_depth: 10, max_elements: 20 };
+        let limits = Limits { max_bytes: 1000, max_depth: 10, max_elements: 20, max_attributes: 3 };
+        assert_eq!(check("<p a=1 b='x y' c>", &limits).map(|s| s.attributes), Ok(3));
+        assert_eq!(check("<p a b c d>", &limits), Err(OverBound::Attributes { limit: 3 }));
         assert_eq!(check(&"<span>".repeat(11), &limits), Err(OverBound::Depth { limit: 10 }));
         assert_eq!(check(&"<br>".repeat(21), &limits), Err(OverBound::Elements { limit: 20 }));
         assert_eq!(check(&"x".repeat(1001), &limits), Err(OverBound::Size { bytes: 1001, limit: 1000 }));
         assert!(check(&"<span>".repeat(10), &limits).is_ok());
         assert!(check(&format!("<div>{}</div>", "<i>x</i>".repeat(19)), &limits).is_ok());
+    }
+
+    #[test]
+    fn prepared_html_has_no_comments_or_nuls_but_keeps_comment_like_text() {
+        let html = "<p>a\0b<!-- gone --></p><?php gone ?><!doctype html><script>x = '<!-- kept -->';</script><!x gone>";
+        assert_eq!(prepare(html, &PAGE).unwrap(), "<p>ab</p><!doctype html><script>x = '<!-- kept -->';</script>");
+        assert!(matches!(prepare("<p>plain</p>", &PAGE), Ok(Cow::Borrowed(_))));
     }
 
     #[test]

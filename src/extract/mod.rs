@@ -71,8 +71,8 @@ pub fn clean_fragment(html: &str, rules: Option<&Rules>) -> String {
 /// The article of a whole page. `url` (the page's final URL) resolves the
 /// page's relative links.
 pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Result<Article, ExtractError> {
-    bounds::check(html, &bounds::PAGE).map_err(ExtractError::OverBound)?;
-    let doc = Document::from(html);
+    let html = bounds::prepare(html, &bounds::PAGE).map_err(ExtractError::OverBound)?;
+    let doc = Document::from(&*html);
     remove_all(&doc, rules);
     if let Some((html, selector)) = rules.and_then(|r| select_content(&doc, &r.content)) {
         let text_chars = visible_chars(&html);

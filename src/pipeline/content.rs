@@ -37,8 +37,8 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
         BodyKind::Text => std::borrow::Cow::Owned(text::text_to_html(&item.body)),
     };
-    let (cleaned, note) = match bounds::check(&html, &bounds::FRAGMENT) {
-        Ok(_) => (extract::clean_fragment(&html, rules_for(source, link, rules)), None),
+    let (cleaned, note) = match bounds::prepare(&html, &bounds::FRAGMENT) {
+        Ok(html) => (extract::clean_fragment(&html, rules_for(source, link, rules)), None),
         Err(why) => {
             let shown = link.map_or_else(|| format!("\"{}\"", text::clean_line(&item.title)), Url::to_string);
             (as_text(&html), Some(format!("content of {shown}: {why}; kept its text without markup")))
