@@ -24,6 +24,12 @@ use crate::fetch::{Body, FetchError, Fetched, Validators};
 /// rather than committed.
 pub const WORKER_STACK: usize = 32 * 1024 * 1024;
 
+/// Bytes of post content one source keeps in memory before its posts are
+/// written, past which its remaining items keep the feed's content rather
+/// than fetch their pages: with at most `max_items` items of up to
+/// [`bounds::PAGE`] each, a source could otherwise hold gigabytes.
+pub const CONTENT_BUDGET: usize = 64 * 1024 * 1024;
+
 /// A host that failed this many times in a row is not asked again this run,
 /// so a dead site costs a few requests, not one per item.
 const GIVE_UP_AFTER: u32 = 3;
@@ -100,11 +106,13 @@ pub struct Pages<'a> {
     pub source: &'a Source,
     pub deadline: Instant,
     failures: Mutex<HashMap<String, u32>>,
+    /// Bytes of content the source's finished items hold.
+    pub held: std::sync::atomic::AtomicUsize,
 }
 
 impl<'a> Pages<'a> {
     pub fn new(ctx: &'a RunContext, source: &'a Source, deadline: Instant) -> Pages<'a> {
-        Pages { ctx, source, deadline, failures: Mutex::default() }
+        Pages { ctx, source, deadline, failures: Mutex::default(), held: Default::default() }
     }
 
     pub async fn fetch(&self, url: &Url) -> Result<Body, String> {
@@ -121,6 +129,9 @@ impl<'a> Pages<'a> {
         };
         if Instant::now() >= self.deadline {
             return Err(out_of_time());
+        }
+        if self.held.load(std::sync::atomic::Ordering::SeqCst) >= CONTENT_BUDGET {
+            return Err(format!("not fetched: this source's posts already hold {CONTENT_BUDGET} bytes this run"));
         }
         let validators = Validators::default();
         let mut req = super::request(self.source, url.as_str(), &validators);

@@ -227,7 +227,10 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
                     let (html, notes) = items::finish_item(&item, draft, page, &source, &ctx);
                     Ok((item, link, keys, html, notes))
                 };
-                blocking(work).await.ok()
+                let done = blocking(work).await.ok();
+                let held = done.as_ref().and_then(|d| d.3.as_ref()).map_or(0, String::len);
+                pages.held.fetch_add(held, Ordering::SeqCst);
+                done
             }
         }))
         .buffered(per_source)
