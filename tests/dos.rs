@@ -83,9 +83,12 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
+/// An article page's path and how to answer it.
+type Page = (&'static str, Box<dyn Fn() -> Reply + Send + Sync>);
+
 /// A server whose feed `/f.xml` lists `pages` (path, reply maker) as
 /// summary items linking to them.
-fn feed_of_pages(pages: Vec<(&'static str, Box<dyn Fn() -> Reply + Send + Sync>)>) -> TestServer {
+fn feed_of_pages(pages: Vec<Page>) -> TestServer {
     let port = std::sync::Arc::new(std::sync::OnceLock::<u16>::new());
     let p2 = port.clone();
     let names: Vec<&'static str> = pages.iter().map(|(p, _)| *p).collect();
@@ -208,7 +211,7 @@ fn pages_are_processed_as_they_arrive_not_all_held() {
     // 48 pages of 3.5 MiB each (a comment the extractor drops around a
     // short article): holding every body at once would take 168 MiB.
     let filler = format!("<!-- {} -->", "x".repeat(3584 << 10));
-    let mut pages: Vec<(&'static str, Box<dyn Fn() -> Reply + Send + Sync>)> = Vec::new();
+    let mut pages: Vec<Page> = Vec::new();
     for i in 0..48 {
         let path: &'static str = Box::leak(format!("/p{i}").into_boxed_str());
         let page = article(&format!("story {i}")).replace("<body>", &format!("<body>{filler}"));
@@ -228,7 +231,7 @@ fn pages_are_processed_as_they_arrive_not_all_held() {
 
 #[test]
 fn slow_pages_stop_at_the_source_deadline_and_keep_the_feed_content() {
-    let mut pages: Vec<(&'static str, Box<dyn Fn() -> Reply + Send + Sync>)> = Vec::new();
+    let mut pages: Vec<Page> = Vec::new();
     for i in 0..16 {
         let path: &'static str = Box::leak(format!("/s{i}").into_boxed_str());
         let page = article(&format!("slow story {i}"));

@@ -213,29 +213,28 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     // `per_host` page bodies are held at once.
     let pages = items::Pages::new(ctx, source, deadline);
     let per_source = ctx.fetcher.settings().per_host.max(1);
-    let finished: Vec<Option<(Item, Option<Url>, Keys, Option<String>, Vec<String>)>> =
-        futures::stream::iter(pending.into_iter().map(|p| {
-            let pages = &pages;
-            async move {
-                let page = match &p.draft.page {
-                    Some(url) => Some(pages.fetch(url).await),
-                    None => None,
-                };
-                let (ctx, source) = (ctx.clone(), source.clone());
-                let work = move || {
-                    let Pending { item, link, keys, draft } = p;
-                    let (html, notes) = items::finish_item(&item, draft, page, &source, &ctx);
-                    Ok((item, link, keys, html, notes))
-                };
-                let done = blocking(work).await.ok();
-                let held = done.as_ref().and_then(|d| d.3.as_ref()).map_or(0, String::len);
-                pages.held.fetch_add(held, Ordering::SeqCst);
-                done
-            }
-        }))
-        .buffered(per_source)
-        .collect()
-        .await;
+    let finished: Vec<Option<Finished>> = futures::stream::iter(pending.into_iter().map(|p| {
+        let pages = &pages;
+        async move {
+            let page = match &p.draft.page {
+                Some(url) => Some(pages.fetch(url).await),
+                None => None,
+            };
+            let (ctx, source) = (ctx.clone(), source.clone());
+            let work = move || {
+                let Pending { item, link, keys, draft } = p;
+                let (html, notes) = items::finish_item(&item, draft, page, &source, &ctx);
+                Ok((item, link, keys, html, notes))
+            };
+            let done = blocking(work).await.ok();
+            let held = done.as_ref().and_then(|d| d.3.as_ref()).map_or(0, String::len);
+            pages.held.fetch_add(held, Ordering::SeqCst);
+            done
+        }
+    }))
+    .buffered(per_source)
+    .collect()
+    .await;
     let mut posts = Vec::with_capacity(finished.len());
     let mut images_late = 0;
     // `None`: the blocking task itself failed, which `finish_item` prevents.
@@ -266,6 +265,9 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     }
     Fetch::Ready { items: count, posts, validators: feed_validators, checked, notes, complete }
 }
+
+/// An item after its page: its final HTML (`None`: not to be written) and notes.
+type Finished = (Item, Option<Url>, Keys, Option<String>, Vec<String>);
 
 /// The feed's new items, ready for their pages.
 struct New {
