@@ -44,7 +44,7 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
         .iter()
         .zip(keys)
         .map(|(item, (link, keys))| {
-            let draft = pipeline::content::draft(item, link.as_ref(), &source, &rules);
+            let (draft, _) = pipeline::content::draft(item, link.as_ref(), &source, &rules);
             let content = pipeline::content::finish(draft, &source);
             let p = pipeline::prepare::prepare(item, link.as_ref(), keys, &source, run_time, content);
             serde_json::json!({

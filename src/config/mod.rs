@@ -90,6 +90,8 @@ pub struct Source {
     /// Re-checking the originals of this source's posts (`recheck`,
     /// `confirm_after`, `soft_404`, `evidence`).
     pub recheck: crate::recheck::Settings,
+    /// New posts one run writes at most for this feed, the newest first.
+    pub max_items: usize,
 }
 
 /// Rotating CDN and app hosts that censorship-circumvention mirrors serve
@@ -203,6 +205,9 @@ pub enum CommentProvider {
 
 pub const DEFAULT_USER_AGENT: &str = concat!("newsmirror/", env!("CARGO_PKG_VERSION"), " (feed mirror)");
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// `max_items`: a feed of a million items must not write a million posts in
+/// one run; a real feed rarely has more than a few hundred.
+pub const DEFAULT_MAX_ITEMS: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -285,6 +290,7 @@ impl Source {
             allow_private: false,
             mirror_hosts: DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
             recheck: crate::recheck::Settings::default(),
+            max_items: DEFAULT_MAX_ITEMS,
         }
     }
 

@@ -148,3 +148,17 @@ fn allow_private_is_off_unless_a_source_or_the_defaults_say_so() {
     .unwrap();
     assert_eq!((sources[0].allow_private, sources[1].allow_private), (true, false));
 }
+
+#[test]
+fn max_items_defaults_to_a_thousand_and_is_set_per_source_or_in_defaults() {
+    let (_, sources) = parse("[[source]]\nname = \"A\"\nurl = \"https://e.example/a\"\n").unwrap();
+    assert_eq!(sources[0].max_items, 1000);
+    let (_, sources) = parse(
+        "[defaults]\nmax_items = 50\n[[source]]\nname = \"A\"\nurl = \"https://e.example/a\"\n\
+         [[source]]\nname = \"B\"\nurl = \"https://e.example/b\"\nmax_items = 5\n",
+    )
+    .unwrap();
+    assert_eq!((sources[0].max_items, sources[1].max_items), (50, 5));
+    let e = err("[[source]]\nname = \"B\"\nurl = \"https://e.example/b\"\nmax_items = 0\n");
+    assert!(e.contains("newsmirror.toml:4") && e.contains("\"B\"") && e.contains("max_items"), "{e}");
+}

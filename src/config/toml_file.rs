@@ -11,8 +11,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CommentProvider, Comments, ConfigError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images, RunSettings,
-    SiteSettings, Source, Zone, check_unique_names, check_url,
+    CommentProvider, Comments, ConfigError, DEFAULT_MAX_ITEMS, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images,
+    RunSettings, SiteSettings, Source, Zone, check_unique_names, check_url,
 };
 use crate::extract::{RuleSet, Rules, normalise_domain};
 
@@ -106,6 +106,7 @@ struct RawDefaults {
     soft_404: Option<Vec<String>>,
     evidence: Option<Spanned<String>>,
     evidence_commit: Option<bool>,
+    max_items: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +133,7 @@ struct RawSource {
     confirm_after: Option<Spanned<DurationValue>>,
     soft_404: Option<Vec<String>>,
     evidence: Option<Spanned<String>>,
+    max_items: Option<Spanned<usize>>,
 }
 
 /// `recheck = false`, `true` (the default schedule) or `["1h", "1d", …]`.
@@ -232,6 +234,8 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
     let default_full_text =
         d.full_text.as_ref().map(|v| full_text(&ctx, v, None)).transpose()?.unwrap_or(FullText::Auto);
     let default_every = d.every.as_ref().map(|v| duration(&ctx, v, None, "every")).transpose()?;
+    let default_max_items =
+        d.max_items.as_ref().map(|n| positive(&ctx, n, "max_items")).transpose()?.unwrap_or(DEFAULT_MAX_ITEMS);
     let default_images = d.images.as_ref().map(|v| images(&ctx, v, None)).transpose()?.unwrap_or(Images::Link);
     let default_recheck = recheck(
         &ctx,
@@ -297,6 +301,11 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
                 None => default_images,
             },
             allow_private: s.allow_private.or(d.allow_private).unwrap_or(false),
+            max_items: match &s.max_items {
+                Some(n) if *n.get_ref() == 0 => return Err(ctx.err(n.span(), named, "max_items: must be at least 1")),
+                Some(n) => *n.get_ref(),
+                None => default_max_items,
+            },
             rules: own_rules,
             mirror_hosts: s.mirror_hosts.or_else(|| d.mirror_hosts.clone()).map_or_else(
                 || super::DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),

@@ -7,6 +7,7 @@
 //! which scored best of the Rust options on Mozilla's own test pages, see
 //! `bench/extract-eval.sh`).
 
+pub mod bounds;
 mod builtin;
 mod decode;
 mod rules;
@@ -44,6 +45,9 @@ pub enum ExtractError {
     NoArticle,
     #[error("readability: {0}")]
     Readability(String),
+    /// Refused before parsing: see [`bounds`].
+    #[error("page refused unparsed: {0}")]
+    OverBound(bounds::OverBound),
 }
 
 /// Clean a feed item's HTML: the generic and the site's `remove` rules.
@@ -67,7 +71,8 @@ pub fn clean_fragment(html: &str, rules: Option<&Rules>) -> String {
 /// The article of a whole page. `url` (the page's final URL) resolves the
 /// page's relative links.
 pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Result<Article, ExtractError> {
-    let doc = Document::from(html);
+    let html = bounds::prepare(html, &bounds::PAGE).map_err(ExtractError::OverBound)?;
+    let doc = Document::from(&*html);
     remove_all(&doc, rules);
     if let Some((html, selector)) = rules.and_then(|r| select_content(&doc, &r.content)) {
         let text_chars = visible_chars(&html);

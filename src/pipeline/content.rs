@@ -6,7 +6,7 @@
 use url::Url;
 
 use crate::config::{FullText, Source};
-use crate::extract::{self, RuleSet, Rules};
+use crate::extract::{self, RuleSet, Rules, bounds};
 use crate::feed::{BodyKind, Item};
 use crate::fetch::Body;
 use crate::sanitize;
@@ -26,23 +26,51 @@ pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet)
     source.rules.as_ref().or_else(|| link.and_then(|l| rules.for_link(l)))
 }
 
-/// The feed's own content, cleaned, and whether the page is wanted.
-pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> Draft {
+/// The feed's own content, cleaned, and whether the page is wanted; a note
+/// when the content was over the bounds of [`bounds::FRAGMENT`] and only its
+/// text was kept.
+pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> (Draft, Option<String>) {
     if source.is_raw() {
-        return Draft { html: item.body.clone(), base: base_of(item, link), page: None };
+        return (Draft { html: item.body.clone(), base: base_of(item, link), page: None }, None);
     }
     let html = match item.body_kind {
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
         BodyKind::Text => std::borrow::Cow::Owned(text::text_to_html(&item.body)),
     };
-    let cleaned = extract::clean_fragment(&html, rules_for(source, link, rules));
+    let (cleaned, note) = match bounds::prepare(&html, &bounds::FRAGMENT) {
+        Ok(html) => (extract::clean_fragment(&html, rules_for(source, link, rules)), None),
+        Err(why) => {
+            let shown = link.map_or_else(|| format!("\"{}\"", text::clean_line(&item.title)), Url::to_string);
+            (as_text(&html), Some(format!("content of {shown}: {why}; kept its text without markup")))
+        }
+    };
     let wants_page = match source.full_text {
         FullText::On => true,
         FullText::Off => false,
         FullText::Auto => extract::is_summary(&cleaned) && !link.is_some_and(is_video_page),
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
-    Draft { html: cleaned, base: base_of(item, link), page }
+    (Draft { html: cleaned, base: base_of(item, link), page }, note)
+}
+
+/// The text of HTML over the bounds, escaped, within the bounds itself: at
+/// most [`bounds::FRAGMENT`]'s bytes, and line breaks only while they are
+/// few enough not to be an element bomb of their own.
+fn as_text(html: &str) -> String {
+    let mut text = text::html_to_text(html);
+    let max = bounds::FRAGMENT.max_bytes / 2;
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str(" …");
+    }
+    if text.matches('\n').count() >= bounds::FRAGMENT.max_elements / 2 {
+        text = text.replace(['\r', '\n'], " ");
+    }
+    text::text_to_html(&text)
 }
 
 /// Relative URLs in an item resolve against its `xml:base`, then its link,
@@ -136,13 +164,13 @@ mod tests {
             ("https://youtu.be/x", false),
         ] {
             let url = Url::parse(link).unwrap();
-            let d = draft(&item(link, "A short description."), Some(&url), &source, &rules);
+            let (d, _) = draft(&item(link, "A short description."), Some(&url), &source, &rules);
             assert_eq!(d.page.is_some(), wanted, "{link}");
         }
         let mut raw = source.clone();
         raw.sanitize = false;
         let url = Url::parse("https://news.example/a").unwrap();
-        let d = draft(&item("https://news.example/a", "<p>x</p>"), Some(&url), &raw, &rules);
+        let (d, _) = draft(&item("https://news.example/a", "<p>x</p>"), Some(&url), &raw, &rules);
         assert!(d.page.is_none() && d.html == "<p>x</p>", "raw: the feed's HTML exactly, no page");
     }
 
@@ -154,5 +182,19 @@ mod tests {
         for ct in ["text/plain", "application/json", "text/htmlx", "application/octet-stream", ""] {
             assert!(!is_html(ct), "{ct}");
         }
+    }
+
+    #[test]
+    fn content_over_the_bounds_keeps_its_text_without_markup() {
+        let source = Source::with_defaults("S".into(), "https://e.example/f".into());
+        let url = Url::parse("https://news.example/a").unwrap();
+        let mut it = item("https://news.example/a", "");
+        it.body = format!("{}Deep words{}", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        it.body_kind = BodyKind::Html;
+        let (d, note) = draft(&it, Some(&url), &source, &RuleSet::default());
+        assert!(d.html.contains("Deep words") && !d.html.contains("<div"), "{}", &d.html[..100.min(d.html.len())]);
+        let note = note.expect("a note");
+        assert!(note.contains("https://news.example/a") && note.contains("nested more than"), "{note}");
+        assert!(bounds::check(&finish(d, &source), &bounds::FRAGMENT).is_ok());
     }
 }
