@@ -307,6 +307,8 @@ mod tests {
             timeout: std::time::Duration::from_secs(1),
             validators: &v,
             max_body: None,
+            trust: crate::fetch::Trust::Data,
+            allow_private: true,
         };
         for i in 0..20u32 {
             // Incompressible bodies, so each record's size is known.
