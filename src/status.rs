@@ -17,6 +17,9 @@ pub struct SourceStatus {
     pub enabled: bool,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// What kind of failure the last error was (`http`, `network`,
+    /// `refused`, `parse`, `store`, `internal`).
+    pub last_error_kind: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
     pub posts_24h: usize,
@@ -78,6 +81,7 @@ pub fn collect(config: &Config, site: &Path, now: DateTime<Utc>) -> Result<Vec<S
             enabled: s.enabled,
             last_success: at(row.last_success),
             last_error: row.last_error,
+            last_error_kind: row.last_error_kind,
             last_error_at: at(row.last_error_at),
             consecutive_failures: row.failures,
             posts_24h: since(86_400),
@@ -139,10 +143,11 @@ pub fn text(list: &[SourceStatus], now: DateTime<Utc>) -> String {
             && s.consecutive_failures > 0
         {
             out.push_str(&format!(
-                "         {} failure{} in a row, last {}: {e}\n",
+                "         {} failure{} in a row, last {}{}: {e}\n",
                 s.consecutive_failures,
                 if s.consecutive_failures == 1 { "" } else { "s" },
-                ago(s.last_error_at, now)
+                ago(s.last_error_at, now),
+                s.last_error_kind.as_deref().map(|k| format!(" ({k})")).unwrap_or_default()
             ));
         }
     }

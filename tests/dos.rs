@@ -128,7 +128,11 @@ fn a_page_of_30000_nested_spans_fails_only_its_item() {
     ]);
     let other = feed_of_pages(vec![("/other", Box::new(|| ok(HTML, article("another source"))))]);
     let site = tempfile::tempdir().unwrap();
-    let config = toml_config(site.path(), &[("Deep", &server.url("/f.xml")), ("Other", &other.url("/f.xml"))], "");
+    let config = toml_config(
+        site.path(),
+        &[("Deep", &server.url("/f.xml")), ("Other", &other.url("/f.xml"))],
+        "allow_private = true",
+    );
     let out = run_site(site.path(), &config);
     let report = text(&out);
     assert!(out.status.success(), "{report}");
@@ -175,7 +179,7 @@ fn a_gzip_bomb_page_is_refused_at_the_page_cap_in_little_memory() {
         }),
     )]);
     let site = tempfile::tempdir().unwrap();
-    let config = toml_config(site.path(), &[("Bomb", &server.url("/f.xml"))], "");
+    let config = toml_config(site.path(), &[("Bomb", &server.url("/f.xml"))], "allow_private = true");
     let (out, peak_mib) = run_measured(&run_args(site.path(), &config));
     let report = text(&out);
     assert!(out.status.success(), "{report}");
@@ -199,7 +203,7 @@ fn a_page_of_nuls_under_the_cap_parses_in_bounded_memory() {
         }),
     )]);
     let site = tempfile::tempdir().unwrap();
-    let config = toml_config(site.path(), &[("Nuls", &server.url("/f.xml"))], "");
+    let config = toml_config(site.path(), &[("Nuls", &server.url("/f.xml"))], "allow_private = true");
     let (out, peak_mib) = run_measured(&run_args(site.path(), &config));
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(posts(site.path()).len(), 1, "{}", text(&out));
@@ -219,7 +223,7 @@ fn pages_are_processed_as_they_arrive_not_all_held() {
     }
     let server = feed_of_pages(pages);
     let site = tempfile::tempdir().unwrap();
-    let config = toml_config(site.path(), &[("Big", &server.url("/f.xml"))], "");
+    let config = toml_config(site.path(), &[("Big", &server.url("/f.xml"))], "allow_private = true");
     let (out, peak_mib) = run_measured(&run_args(site.path(), &config));
     let report = text(&out);
     assert!(out.status.success(), "{report}");
@@ -249,7 +253,7 @@ fn slow_pages_stop_at_the_source_deadline_and_keep_the_feed_content() {
     std::fs::write(
         &config,
         format!(
-            "[defaults]\nsource_deadline = \"4s\"\n[[source]]\nname = \"Slow\"\nurl = \"{}\"\n",
+            "[defaults]\nsource_deadline = \"4s\"\nallow_private = true\n[[source]]\nname = \"Slow\"\nurl = \"{}\"\n",
             server.url("/f.xml")
         ),
     )
@@ -304,7 +308,7 @@ fn slow_images_stop_at_the_source_deadline_and_keep_their_links() {
     std::fs::write(
         &config,
         format!(
-            "[defaults]\nsource_deadline = \"3s\"\nimages = \"mirror\"\nfull_text = false\n[[source]]\nname = \"Pics\"\nurl = \"{}\"\n",
+            "[defaults]\nsource_deadline = \"3s\"\nallow_private = true\nimages = \"mirror\"\nfull_text = false\n[[source]]\nname = \"Pics\"\nurl = \"{}\"\n",
             server.url("/f.xml")
         ),
     )
@@ -395,9 +399,10 @@ fn max_items_is_set_per_source() {
 }
 
 #[test]
+#[cfg_attr(not(nm_shared), ignore = "needs ../shared beside the checkout")]
 fn every_real_page_of_the_corpus_is_within_the_bounds() {
     use newsmirror::extract::bounds;
-    let Some(shared) = shared() else { return };
+    let shared = shared().expect("../shared");
     let mut stack = vec![shared.join("corpus/extraction")];
     let (mut pages, mut deepest, mut largest, mut attributes) = (0, (0, String::new()), (0, String::new()), 0);
     while let Some(dir) = stack.pop() {

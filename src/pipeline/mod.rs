@@ -3,6 +3,7 @@
 //! name collisions resolve the same way on every run).
 
 pub mod content;
+mod failure;
 mod items;
 pub mod prepare;
 
@@ -14,6 +15,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use url::Url;
+
+pub use failure::Failure;
 
 use crate::config::{Config, Images, Source};
 use crate::extract::RuleSet;
@@ -35,7 +38,7 @@ pub enum Outcome {
     /// 304 Not Modified.
     NotModified,
     Disabled,
-    Failed(String),
+    Failed(Failure),
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +89,7 @@ enum Fetch {
         notes: Vec<String>,
         complete: bool,
     },
-    Failed(String),
+    Failed(Failure),
 }
 
 /// Run every source of `config` into the site; `on_source` sees each report
@@ -203,7 +206,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     let body = match ctx.fetcher.fetch(&feed).await {
         Ok(Fetched::NotModified) => return Fetch::NotModified,
         Ok(Fetched::Body(b)) => b,
-        Err(e) => return Fetch::Failed(e.to_string()),
+        Err(e) => return Fetch::Failed(Failure::from(&e)),
     };
     let feed_validators = body.validators.clone();
     let New { count, pending, checked, mut notes, complete } = {
@@ -287,9 +290,9 @@ struct New {
 
 /// Parse the feed and keep the items not yet written (the newest
 /// `max_items` of them), each with its draft.
-fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<New, String> {
+fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<New, Failure> {
     let opts = ParseOptions { http_charset: body.charset.as_deref(), timezone: source.timezone };
-    let feed = feed::parse(&body.bytes, &opts).map_err(|e| e.to_string())?;
+    let feed = feed::parse(&body.bytes, &opts).map_err(|e| Failure::Parse(e.to_string()))?;
     let base = Url::parse(&body.final_url).ok();
     drop(body);
     let known = KeyReader::open(&ctx.site).ok();
@@ -337,10 +340,10 @@ fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<New, Strin
     Ok(New { count, pending, checked: known.is_some(), notes, complete: waiting == 0 })
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Send + 'static) -> Result<T, Failure> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
-        Err(e) => Err(format!("internal error while preparing posts: {e}")),
+        Err(e) => Err(Failure::Internal(format!("internal error while preparing posts: {e}"))),
     }
 }
 
@@ -353,12 +356,12 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
             let validators = if complete { validators } else { Validators::default() };
             match store.write_posts(&source.name, &posts, checked) {
                 Ok(written) => (Outcome::Fetched { items, written, notes }, Some(validators)),
-                Err(e) => (Outcome::Failed(e.to_string()), None),
+                Err(e) => (Outcome::Failed(Failure::Store(e.to_string())), None),
             }
         }
     };
     let recorded = match &outcome {
-        Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e),
+        Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e.kind(), &e.to_string()),
         _ => store.record_success(&source.name, &source.url, validators.as_ref()),
     };
     if let Err(e) = recorded {

@@ -193,7 +193,17 @@ impl Store {
                  failures INTEGER NOT NULL DEFAULT 0
              );
              PRAGMA user_version = 1;",
-        ))
+        ))?;
+        // Added after the first release: older state files gain the column.
+        let has_kind: bool = self.db(self.conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('sources') WHERE name = 'last_error_kind'",
+            [],
+            |r| r.get::<_, i64>(0),
+        ))? > 0;
+        if !has_kind {
+            self.db(self.conn.execute("ALTER TABLE sources ADD COLUMN last_error_kind TEXT", []))?;
+        }
+        Ok(())
     }
 
     fn remove_temporaries(&self) -> Result<(), StoreError> {
@@ -394,12 +404,13 @@ impl Store {
     }
 
     /// Record a failure and its cause, so they outlive the log.
-    pub fn record_failure(&self, source: &str, url: &str, error: &str) -> Result<(), StoreError> {
+    /// Record a failure of `kind` ([`crate::pipeline::Failure::kind`]).
+    pub fn record_failure(&self, source: &str, url: &str, kind: &str, error: &str) -> Result<(), StoreError> {
         let now = chrono::Utc::now().timestamp();
         self.db(self.conn.execute(
-            "INSERT INTO sources (name, url, last_error, last_error_at, failures) VALUES (?1, ?2, ?3, ?4, 1)
-             ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_at = ?4, failures = failures + 1",
-            params![source, url, error, now],
+            "INSERT INTO sources (name, url, last_error, last_error_kind, last_error_at, failures) VALUES (?1, ?2, ?3, ?4, ?5, 1)
+             ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_kind = ?4, last_error_at = ?5, failures = failures + 1",
+            params![source, url, error, kind, now],
         ))
         .map(|_| ())
     }
