@@ -172,7 +172,16 @@ fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::R
                 }),
                 element!("a, area", |el| {
                     if let Some(v) = el.get_attribute("href") {
-                        el.set_attribute("href", &abs(&v))?;
+                        let href = abs(&v);
+                        // A relative link with nothing to resolve it against
+                        // goes here, not in ammonia: ammonia marks an `<a>`
+                        // whose href it dropped differently from one that
+                        // never had one, and sanitising twice must agree.
+                        if Url::parse(&crate::text::decode_entities(&href)).is_err() && kept_relative(&href).is_none() {
+                            el.remove_attribute("href");
+                        } else {
+                            el.set_attribute("href", &href)?;
+                        }
                     }
                     Ok(())
                 }),

@@ -145,7 +145,10 @@ fn live_content(html: &str) -> Vec<String> {
             "meta" => node.attr("http-equiv").is_none(),
             // The search page's own form.
             "form" => attr("role") == "search" && attr("action").ends_with("/search/"),
-            "input" => attr("id") == "q" && attr("type") == "search",
+            "input" => {
+                (attr("id") == "q" && attr("type") == "search")
+                    || (attr("id") == "deleted" && attr("type") == "checkbox")
+            }
             // Video players from the allow-listed hosts.
             "iframe" => [
                 "https://www.youtube.com/",

@@ -50,6 +50,9 @@ fn build_summary(r: &crate::site::BuildReport) -> String {
         r.counts.deleted,
         r.elapsed.as_secs_f64()
     );
+    for u in &r.unreadable {
+        s.push_str(&format!("\n  cannot read {u}; left out of the site"));
+    }
     if !r.skipped.is_empty() {
         s.push_str(&format!(
             "\n  {} files in the post folders are not named YYYY-MM-DD-title.md and were skipped (as Jekyll skips them), e.g. {}",

@@ -1,3 +1,5 @@
+//! Configuration parsing: every key, default and error message.
+
 use std::path::Path;
 
 use super::*;

@@ -49,6 +49,9 @@ pub struct BuildReport {
     pub skipped: Vec<PathBuf>,
     /// Posts whose URL another post already had; they got a `-2`… suffix.
     pub url_clashes: Vec<String>,
+    /// Post files that could not be read (`path: error`): left out of this
+    /// build, and said so.
+    pub unreadable: Vec<String>,
     pub elapsed: Duration,
 }
 
@@ -151,11 +154,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     // The record is rewritten only when a post was read anew or one it
     // holds is gone (what is left in `cached` after taking the unchanged).
     let record_changed = !stale.is_empty() || !cached.is_empty();
+    let unreadable = std::sync::Mutex::new(Vec::new());
     let fresh: Vec<(Stamp, PostMeta)> = stale
         .par_iter()
-        .filter_map(|(path, stamp)| {
-            let text = read_text(path)?;
-            Some((*stamp, posts::parse(&opts.site, path, &text, &rules).meta))
+        .filter_map(|(path, stamp)| match std::fs::read(path) {
+            Ok(bytes) => Some((*stamp, posts::parse(&opts.site, path, &lossy(bytes), &rules).meta)),
+            Err(e) => {
+                unreadable.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{}: {e}", path.display()));
+                None
+            }
         })
         .collect();
     read.extend(fresh);
@@ -211,15 +218,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     tracing::debug!(elapsed = ?started.elapsed(), "search");
 
     let counts = out.finish().map_err(SiteError::Output)?;
-    Ok(BuildReport { posts: entries.len(), counts, skipped, url_clashes, elapsed: started.elapsed() })
+    let unreadable = unreadable.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(BuildReport { posts: entries.len(), counts, skipped, url_clashes, unreadable, elapsed: started.elapsed() })
 }
 
 fn read_text(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    Some(match String::from_utf8(bytes) {
+    std::fs::read(path).ok().map(lossy)
+}
+
+/// Old posts are not always valid UTF-8: what is valid is kept.
+fn lossy(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    }
 }
 
 /// URLs and output files; a URL two posts share goes to the earlier one,
