@@ -5,7 +5,8 @@
 # of 10,000 posts in all; floors: a bare write + rename loop of the same
 # files, and on disk the same loop with fdatasync (newsmirror's writes are
 # durable). Set BEFORE=/path/to/an/older/newsmirror to time it in the same
-# rounds. usage: bash bench/ingest.sh [ROUNDS=5] [SIZES="200x50 2000x5"]
+# rounds; PLACES=tmpfs (or disk) to time one place only.
+# usage: bash bench/ingest.sh [ROUNDS=5] [SIZES="200x50 2000x5"]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -34,5 +35,5 @@ for size in $sizes; do
   NODE_PATH="$work/npm/node_modules" python3 "$here/ingest.py" \
     --bin "$bin" ${BEFORE:+--before "$BEFORE"} --node-script "$here/old-pipeline/index.js" \
     --floor "$work/write-floor" --data "$work/data" --tmpfs "$work/runs" --disk "$disk/runs" \
-    --rounds "$rounds" --expect "$((feeds * items))" --label "$feeds feeds x $items items"
+    --rounds "$rounds" --places "${PLACES:-tmpfs,disk}" --expect "$((feeds * items))" --label "$feeds feeds x $items items"
 done

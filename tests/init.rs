@@ -49,3 +49,43 @@ fn init_scaffolds_a_mirror_that_jekyll_builds_to_the_same_urls() {
     let page = std::fs::read_to_string(jekyll_out.join(URL_FILE)).unwrap();
     assert!(page.contains("北約秘書長訪日 強調支援烏克蘭重要性") && page.contains("（中央社東京31日綜合外電報導）"));
 }
+
+/// The shell of the workflow step named `name`.
+fn workflow_step(workflow: &str, name: &str) -> String {
+    let docs = yaml_rust2::YamlLoader::load_from_str(workflow).unwrap();
+    let steps = docs[0]["jobs"]["mirror"]["steps"].as_vec().unwrap();
+    let step = steps.iter().find(|s| s["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("no step {name}"));
+    step["run"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_workflow_keeps_the_state_and_drops_one_from_a_rewritten_history() {
+    let (_dir, site) = scaffold();
+    let workflow = std::fs::read_to_string(site.join(".github/workflows/mirror.yml")).unwrap();
+    for needed in ["actions/cache/restore@", "actions/cache/save@", "restore-keys: newsmirror-state-"] {
+        assert!(workflow.contains(needed), "{needed}");
+    }
+    let check = workflow_step(&workflow, "Check the restored state");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git").args(args).current_dir(&site).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["-c", "user.name=t", "-c", "user.email=t@e.example", "commit", "-q", "--allow-empty", "-m", "one"]);
+    let first = git(&["rev-parse", "HEAD"]);
+    git(&["-c", "user.name=t", "-c", "user.email=t@e.example", "commit", "-q", "--allow-empty", "-m", "two"]);
+    let state = site.join(".newsmirror");
+    let run_check = |saved: &str| {
+        std::fs::create_dir_all(&state).unwrap();
+        std::fs::write(state.join("state.db"), "x").unwrap();
+        std::fs::write(state.join("commit"), saved).unwrap();
+        let out = std::process::Command::new("bash").arg("-c").arg(&check).current_dir(&site).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        state.join("state.db").exists()
+    };
+    // Saved by an earlier run of this history: kept (what it lacks is indexed).
+    assert!(run_check(&first));
+    // Saved for a commit this history does not contain: dropped, rebuilt by the scan.
+    assert!(!run_check("0123456789abcdef0123456789abcdef01234567"));
+}

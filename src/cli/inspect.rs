@@ -2,62 +2,27 @@
 
 use std::path::Path;
 
-use super::{EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE};
+use super::{CliError, CommandResult, Exit, OrExit};
 use crate::config::{Config, RunSettings, Source};
 use crate::feed::{self, ParseOptions};
 use crate::fetch::{Fetched, Fetcher, Request, Trust, Validators};
 use crate::pipeline;
 
-pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Option<&str>) -> u8 {
-    let zone = match timezone.map(str::parse::<chrono_tz::Tz>).transpose() {
-        Ok(z) => z,
-        Err(_) => {
-            eprintln!("error: --timezone: unknown zone {:?}", timezone.unwrap_or_default());
-            return EXIT_USAGE;
-        }
-    };
-    let (url, body) = match read_input(input, false) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {input}: {e}");
-            return EXIT_SOURCE_FAILED;
-        }
-    };
-    let feed = match feed::parse(&body.bytes, &ParseOptions { http_charset: body.charset.as_deref(), timezone: zone }) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {input}: {e}");
-            return EXIT_SOURCE_FAILED;
-        }
-    };
+pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Option<&str>) -> CommandResult {
+    let zone = timezone
+        .map(str::parse::<chrono_tz::Tz>)
+        .transpose()
+        .map_err(|_| format!("--timezone: unknown zone {:?}", timezone.unwrap_or_default()))
+        .or_exit(Exit::Usage)?;
+    let (url, body) = read_input(input, false).map_err(|e| format!("{input}: {e}")).or_exit(Exit::SourceFailed)?;
+    let feed = feed::parse(&body.bytes, &ParseOptions { http_charset: body.charset.as_deref(), timezone: zone })
+        .map_err(|e| format!("{input}: {e}"))
+        .or_exit(Exit::SourceFailed)?;
     let mut source = Source::with_defaults(name.unwrap_or_else(|| crate::text::clean_line(&feed.title)), url.clone());
     source.sanitize = !raw;
     source.timezone = zone;
-    // `parse` shows the feed as it is: cleaned by the rules, no page fetched.
-    source.full_text = crate::config::FullText::Off;
-    let rules = crate::extract::RuleSet::default();
-    let run_time = chrono::Utc::now();
     let base = url::Url::parse(&body.final_url).ok();
-    let keys = pipeline::prepare::keys_for(&source, &feed, base.as_ref());
-    let items: Vec<serde_json::Value> = feed
-        .items
-        .iter()
-        .zip(keys)
-        .map(|(item, (link, keys))| {
-            let (draft, _) = pipeline::content::draft(item, link.as_ref(), &source, &rules);
-            let content = pipeline::content::finish(draft, &source);
-            let p = pipeline::prepare::prepare(item, link.as_ref(), keys, &source, run_time, content);
-            serde_json::json!({
-                "id": item.guid,
-                "title": p.post.title,
-                "link": p.post.link,
-                "author": item.author.as_deref().map(crate::text::clean_line),
-                "published": item.published.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-                "content": p.post.content_as_written(),
-                "file": format!("_posts/{}", p.file_name),
-            })
-        })
-        .collect();
+    let items = pipeline::preview(&feed, &source, base.as_ref(), chrono::Utc::now());
     if json {
         let doc = serde_json::json!({
             "url": url,
@@ -79,37 +44,24 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
             if feed.truncated { " (truncated: the items complete before the cut)" } else { "" }
         );
         for item in &items {
-            let s = |k: &str| item[k].as_str().unwrap_or("-").to_string();
             outln!(
                 "\n{}\n  title:     {}\n  link:      {}\n  author:    {}\n  published: {}\n  content:   {} bytes",
-                s("file"),
-                s("title"),
-                s("link"),
-                s("author"),
-                s("published"),
-                s("content").len()
+                item.file,
+                item.title,
+                item.link,
+                item.author.as_deref().unwrap_or("-"),
+                item.published.as_deref().unwrap_or("-"),
+                item.content.len()
             );
         }
     }
-    EXIT_OK
+    Ok(Exit::Ok)
 }
 
-pub(super) fn status(config: Option<&Path>, site: &Path, json: bool, markdown: bool) -> u8 {
-    let config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
+pub(super) fn status(config: Option<&Path>, site: &Path, json: bool, markdown: bool) -> CommandResult {
+    let config = Config::locate(config, site).and_then(|p| Config::load(&p)).or_exit(Exit::Usage)?;
     let now = chrono::Utc::now();
-    let list = match crate::status::collect(&config, site, now) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_SOURCE_FAILED;
-        }
-    };
+    let list = crate::status::collect(&config, site, now).or_exit(Exit::SourceFailed)?;
     if json {
         outln!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
     } else if markdown {
@@ -118,7 +70,7 @@ pub(super) fn status(config: Option<&Path>, site: &Path, json: bool, markdown: b
         out!("{}", crate::status::text(&list, now));
     }
     // Scripts can alert on it: 1 when any enabled source is failing or silent.
-    if list.iter().any(|s| matches!(s.health, "failing" | "silent")) { EXIT_SOURCE_FAILED } else { EXIT_OK }
+    Ok(if list.iter().any(|s| matches!(s.health, "failing" | "silent")) { Exit::SourceFailed } else { Exit::Ok })
 }
 
 pub(super) fn extract(
@@ -128,31 +80,17 @@ pub(super) fn extract(
     text: bool,
     config: Option<&Path>,
     allow_private: bool,
-) -> u8 {
-    let config = match config.map(Path::to_path_buf).or_else(|| Config::locate(None, Path::new(".")).ok()) {
-        Some(p) => match Config::load(&p) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_USAGE;
-            }
-        },
-        None => None,
-    };
-    let base = match base_url.map(url::Url::parse).transpose() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: --base-url: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let (_, body) = match read_input(input, allow_private) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {input}: {e}");
-            return EXIT_SOURCE_FAILED;
-        }
-    };
+) -> CommandResult {
+    let config = config
+        .map(Path::to_path_buf)
+        .or_else(|| Config::locate(None, Path::new(".")).ok())
+        .map(|p| Config::load(&p))
+        .transpose()
+        .or_exit(Exit::Usage)?;
+    let base =
+        base_url.map(url::Url::parse).transpose().map_err(|e| format!("--base-url: {e}")).or_exit(Exit::Usage)?;
+    let (_, body) =
+        read_input(input, allow_private).map_err(|e| format!("{input}: {e}")).or_exit(Exit::SourceFailed)?;
     let base = base.or_else(|| url::Url::parse(&body.final_url).ok().filter(|u| u.scheme() != "file"));
     let rule_set = config.as_ref().map(|c| c.rules.clone()).unwrap_or_default();
     let chosen = match rules {
@@ -164,11 +102,13 @@ pub(super) fn extract(
                     Some(r) => Some(r),
                     None => {
                         let domains: Vec<&str> = rule_set.domains().collect();
-                        eprintln!(
-                            "error: --rules: no source or domain named {name:?}; rules exist for: {}",
-                            domains.join(", ")
-                        );
-                        return EXIT_USAGE;
+                        return Err(CliError::new(
+                            Exit::Usage,
+                            format!(
+                                "--rules: no source or domain named {name:?}; rules exist for: {}",
+                                domains.join(", ")
+                            ),
+                        ));
                     }
                 },
             }
@@ -176,26 +116,21 @@ pub(super) fn extract(
         None => base.as_ref().and_then(|b| rule_set.for_link(b)),
     };
     let (html, encoding) = crate::extract::decode_page(&body.bytes, body.charset.as_deref());
-    match crate::extract::extract_page(&html, base.as_ref(), chosen) {
-        Ok(article) => {
-            let how = match &article.method {
-                crate::extract::Method::Selector(s) => format!("content selector {s:?}"),
-                crate::extract::Method::Readability => "readability (no content selector matched)".to_string(),
-            };
-            eprintln!("{input}: {}, {} characters of text, by {how}", encoding.name(), article.text_chars);
-            let clean = crate::sanitize::sanitize(&article.html, base.as_ref());
-            if text {
-                outln!("{}", crate::extract::plain_text(&clean));
-            } else {
-                outln!("{clean}");
-            }
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {input}: {e}");
-            EXIT_SOURCE_FAILED
-        }
+    let article = crate::extract::extract_page(&html, base.as_ref(), chosen)
+        .map_err(|e| format!("{input}: {e}"))
+        .or_exit(Exit::SourceFailed)?;
+    let how = match &article.method {
+        crate::extract::Method::Selector(s) => format!("content selector {s:?}"),
+        crate::extract::Method::Readability => "readability (no content selector matched)".to_string(),
+    };
+    eprintln!("{input}: {}, {} characters of text, by {how}", encoding.name(), article.text_chars);
+    let clean = crate::sanitize::sanitize(&article.html, base.as_ref());
+    if text {
+        outln!("{}", crate::extract::plain_text(&clean));
+    } else {
+        outln!("{clean}");
     }
+    Ok(Exit::Ok)
 }
 
 /// A feed or page from a file path or an http(s)/file URL the operator

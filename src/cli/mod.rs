@@ -1,5 +1,6 @@
 //! Command-line interface: parses arguments and wires the stages together.
 
+mod demo;
 mod inspect;
 mod recheck;
 mod run;
@@ -13,18 +14,68 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::demo;
 pub use run::{Publish, run_config};
 
-/// Exit codes, as documented in the README.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_SOURCE_FAILED: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
-pub const EXIT_LOCKED: u8 = 3;
-/// The posts are written (and committed, if asked) but git could not publish them.
-pub const EXIT_PUBLISH: u8 = 4;
-/// As shells report a process ended by SIGINT.
-pub const EXIT_INTERRUPTED: u8 = 130;
+/// How a command ended, as its exit status (the README lists them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    /// A source (or the input) could not be read; the others were done.
+    SourceFailed = 1,
+    /// The command line or the config is wrong; nothing was done.
+    Usage = 2,
+    /// Another run holds the site's lock.
+    Locked = 3,
+    /// The posts are written (and committed, if asked) but git could not publish them.
+    Publish = 4,
+    /// As shells report a process ended by SIGINT.
+    Interrupted = 130,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// A command that could not do its work: [`main`] prints the message once,
+/// as `error: …`, and exits with the code.
+#[derive(Debug)]
+pub struct CliError {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(exit: Exit, message: impl std::fmt::Display) -> Self {
+        CliError { exit, message: message.to_string() }
+    }
+}
+
+/// What every command returns: how it ended, or why it could not work.
+pub type CommandResult = Result<Exit, CliError>;
+
+/// `result.or_exit(Exit::Usage)?`: an error becomes the command's failure.
+trait OrExit<T> {
+    fn or_exit(self, exit: Exit) -> Result<T, CliError>;
+}
+
+impl<T, E: std::fmt::Display> OrExit<T> for Result<T, E> {
+    fn or_exit(self, exit: Exit) -> Result<T, CliError> {
+        self.map_err(|e| CliError::new(exit, e))
+    }
+}
+
+/// The site directory and its config, shared by the commands that work on a mirror.
+#[derive(clap::Args)]
+struct SiteArgs {
+    /// A newsmirror.toml, or the old system's subs.json [default: DIR/newsmirror.toml, else DIR/subs.json]
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The site: posts in DIR/_posts/, state in DIR/.newsmirror/, the built site in DIR/_site/.
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    site: PathBuf,
+}
 
 #[derive(Parser)]
 #[command(
@@ -47,12 +98,8 @@ pub struct Cli {
 enum Command {
     /// Fetch every source and write one post per new item into DIR/_posts/.
     Run {
-        /// A newsmirror.toml, or the old system's subs.json [default: DIR/newsmirror.toml, else DIR/subs.json]
-        #[arg(short, long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// The site: posts go to DIR/_posts/, state to DIR/.newsmirror/.
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        site: PathBuf,
+        #[command(flatten)]
+        at: SiteArgs,
         /// Seconds to wait for another run on the same site to finish.
         #[arg(long, value_name = "SECONDS", default_value_t = 120)]
         wait: u64,
@@ -68,10 +115,8 @@ enum Command {
     },
     /// Keep mirroring: fetch each source when due, back off failing ones, until SIGTERM or Ctrl-C.
     Watch {
-        #[arg(short, long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        site: PathBuf,
+        #[command(flatten)]
+        at: SiteArgs,
         /// How often a source is fetched, unless it sets `every` itself.
         #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = humantime::parse_duration)]
         every: Duration,
@@ -93,10 +138,8 @@ enum Command {
     },
     /// Re-fetch the originals of mirrored posts that are due, and record which were edited or deleted in DIR/_changes/.
     Recheck {
-        #[arg(short, long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        site: PathBuf,
+        #[command(flatten)]
+        at: SiteArgs,
         /// Check at most N posts, the most overdue first; the rest wait for later runs.
         #[arg(long, value_name = "N", default_value_t = crate::recheck::DEFAULT_BUDGET)]
         budget: usize,
@@ -144,10 +187,8 @@ enum Command {
     },
     /// Each source's health: last success, last error and its cause, posts in 24 h and 7 d, silent sources.
     Status {
-        #[arg(short, long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        site: PathBuf,
+        #[command(flatten)]
+        at: SiteArgs,
         /// Print JSON.
         #[arg(long, conflicts_with = "markdown")]
         json: bool,
@@ -168,20 +209,16 @@ enum Command {
     Import {
         #[arg(value_name = "FILE")]
         file: PathBuf,
-        #[arg(short, long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        site: PathBuf,
+        #[command(flatten)]
+        at: SiteArgs,
     },
     /// Print the sources as OPML, for feed readers and other mirrors.
     Export {
         /// OPML 2.0 (the only format; the flag says so in scripts).
         #[arg(long, required = true)]
         opml: bool,
-        #[arg(short, long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        site: PathBuf,
+        #[command(flatten)]
+        at: SiteArgs,
     },
     /// Start a new mirror in DIR: newsmirror.toml, .gitignore and a GitHub Actions workflow.
     Init {
@@ -193,24 +230,19 @@ enum Command {
     },
     /// Build the static site from DIR/_posts/ (and archived/) into DIR/_site/.
     Build {
-        /// The site: posts in DIR/_posts/, config in DIR/newsmirror.toml and DIR/_config.yml.
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        site: PathBuf,
+        #[command(flatten)]
+        at: SiteArgs,
         /// Where the site is written [default: DIR/_site].
         #[arg(short, long, value_name = "OUT")]
         out: Option<PathBuf>,
-        /// A newsmirror.toml whose [site] table applies [default: DIR/newsmirror.toml if present].
-        #[arg(short, long, value_name = "FILE")]
-        config: Option<PathBuf>,
     },
     /// Build, then serve the site on 127.0.0.1 and rebuild when anything changes.
     Serve {
-        #[arg(short, long, value_name = "DIR", default_value = ".")]
-        site: PathBuf,
+        #[command(flatten)]
+        at: SiteArgs,
+        /// Where the site is written [default: DIR/_site].
         #[arg(short, long, value_name = "OUT")]
         out: Option<PathBuf>,
-        #[arg(short, long, value_name = "FILE")]
-        config: Option<PathBuf>,
         /// Port on 127.0.0.1 (0 picks a free one).
         #[arg(short, long, default_value_t = 4000)]
         port: u16,
@@ -241,18 +273,28 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.log_format);
-    let code = match cli.command {
-        Command::Run { config, site, wait, commit, push, allow_private } => run::run(
-            config.as_deref(),
-            &site,
+    match dispatch(cli.command) {
+        Ok(exit) => exit.into(),
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            e.exit.into()
+        }
+    }
+}
+
+fn dispatch(command: Command) -> CommandResult {
+    match command {
+        Command::Run { at, wait, commit, push, allow_private } => run::run(
+            at.config.as_deref(),
+            &at.site,
             Duration::from_secs(wait),
             Publish { commit: commit || push, push },
             allow_private,
         ),
-        Command::Demo { dir } => demo::run(&dir),
-        Command::Recheck { config, site, budget, time_limit, all, json, now, commit, push } => recheck::recheck(
-            config.as_deref(),
-            &site,
+        Command::Demo { dir } => demo::demo(&dir),
+        Command::Recheck { at, budget, time_limit, all, json, now, commit, push } => recheck::recheck(
+            at.config.as_deref(),
+            &at.site,
             recheck::RecheckArgs {
                 budget,
                 time_limit,
@@ -262,9 +304,9 @@ pub fn main() -> ExitCode {
                 publish: Publish { commit: commit || push, push },
             },
         ),
-        Command::Watch { config, site, every, jitter, build, commit, push, allow_private } => watch::watch(
-            config.as_deref(),
-            &site,
+        Command::Watch { at, every, jitter, build, commit, push, allow_private } => watch::watch(
+            at.config.as_deref(),
+            &at.site,
             watch::WatchOptions {
                 every,
                 jitter,
@@ -278,16 +320,15 @@ pub fn main() -> ExitCode {
         }
         Command::Init { dir, jekyll } => site::init(&dir, jekyll),
         Command::Sources { command, config, site } => sources::sources(command, config.as_deref(), &site),
-        Command::Import { file, config, site } => sources::import(&file, config.as_deref(), &site),
-        Command::Export { opml: _, config, site } => sources::export(config.as_deref(), &site),
-        Command::Status { config, site, json, markdown } => inspect::status(config.as_deref(), &site, json, markdown),
-        Command::Build { site, out, config } => site::build(&site, out, config.as_deref()),
-        Command::Serve { site, out, config, port } => site::serve(&site, out, config.as_deref(), port),
+        Command::Import { file, at } => sources::import(&file, at.config.as_deref(), &at.site),
+        Command::Export { opml: _, at } => sources::export(at.config.as_deref(), &at.site),
+        Command::Status { at, json, markdown } => inspect::status(at.config.as_deref(), &at.site, json, markdown),
+        Command::Build { at, out } => site::build(&at.site, out, at.config.as_deref()),
+        Command::Serve { at, out, port } => site::serve(&at.site, out, at.config.as_deref(), port),
         Command::Extract { input, base_url, rules, text, config, allow_private } => {
             inspect::extract(&input, base_url.as_deref(), rules.as_deref(), text, config.as_deref(), allow_private)
         }
-    };
-    ExitCode::from(code)
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

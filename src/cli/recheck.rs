@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::run::Publish;
-use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_PUBLISH, EXIT_SOURCE_FAILED, EXIT_USAGE};
+use super::{CliError, CommandResult, Exit, OrExit};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::recheck::{self, Kind, Options};
@@ -19,21 +19,16 @@ pub(super) struct RecheckArgs {
     pub publish: Publish,
 }
 
-pub(super) fn recheck(config: Option<&Path>, site: &Path, args: RecheckArgs) -> u8 {
-    let config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let now = match args.now.as_deref().map(chrono::DateTime::parse_from_rfc3339).transpose() {
-        Ok(t) => t.map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc)),
-        Err(e) => {
-            eprintln!("error: --now: {e} (RFC 3339, e.g. 2024-05-01T12:00:00Z)");
-            return EXIT_USAGE;
-        }
-    };
+pub(super) fn recheck(config: Option<&Path>, site: &Path, args: RecheckArgs) -> CommandResult {
+    let config = Config::locate(config, site).and_then(|p| Config::load(&p)).or_exit(Exit::Usage)?;
+    let now = args
+        .now
+        .as_deref()
+        .map(chrono::DateTime::parse_from_rfc3339)
+        .transpose()
+        .map_err(|e| format!("--now: {e} (RFC 3339, e.g. 2024-05-01T12:00:00Z)"))
+        .or_exit(Exit::Usage)?
+        .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
     let opts = Options {
         site: site.to_path_buf(),
         budget: Some(args.budget),
@@ -41,35 +36,33 @@ pub(super) fn recheck(config: Option<&Path>, site: &Path, args: RecheckArgs) -> 
         all: args.all,
         now,
     };
-    match run_once(&config, &opts, args.json, args.publish) {
-        Ok(report) if report.interrupted => EXIT_INTERRUPTED,
-        Ok(_) => EXIT_OK,
-        Err(code) => code,
-    }
+    let report = run_once(&config, &opts, args.json, args.publish)?;
+    Ok(if report.interrupted { Exit::Interrupted } else { Exit::Ok })
 }
 
 /// One run with its report; shared with `watch`.
-pub(super) fn run_once(config: &Config, opts: &Options, json: bool, publish: Publish) -> Result<recheck::Report, u8> {
+pub(super) fn run_once(
+    config: &Config,
+    opts: &Options,
+    json: bool,
+    publish: Publish,
+) -> Result<recheck::Report, CliError> {
     let started = Instant::now();
-    let report = match recheck::run(config, opts, Fetcher::new(config.settings.clone())) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: recheck: {e}");
-            return Err(EXIT_SOURCE_FAILED);
-        }
-    };
+    let report = recheck::run(config, opts, Fetcher::new(config.settings.clone()))
+        .map_err(|e| format!("recheck: {e}"))
+        .or_exit(Exit::SourceFailed)?;
     for (post, kind, reason) in &report.notable {
         let why = reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
         tracing::info!(post = %post, kind = kind.as_str(), reason = reason.as_deref().unwrap_or(""), "re-checked");
         if !json && *kind != Kind::Unreachable {
-            println!("{:<11} {post}{why}", kind.as_str());
+            outln!("{:<11} {post}{why}", kind.as_str());
         }
     }
     let t = &report.totals;
     if json {
-        println!("{}", serde_json::to_string(&report.totals).unwrap_or_default());
+        outln!("{}", serde_json::to_string(&report.totals).unwrap_or_default());
     } else {
-        println!(
+        outln!(
             "re-checked {} of {} due in {:.1}s: {} unchanged, {} edited, {} missing, {} deleted, {} blocked, {} unreachable, {} restored{}",
             t.checked,
             report.due,
@@ -100,20 +93,13 @@ pub(super) fn run_once(config: &Config, opts: &Options, json: bool, publish: Pub
                 Ok(c)
             }
         });
-        match committed {
-            Ok(Some(id)) => println!("committed {}", &id[..id.len().min(10)]),
-            Ok(None) => println!("nothing new to commit"),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Err(EXIT_PUBLISH);
-            }
+        match committed.or_exit(Exit::Publish)? {
+            Some(id) => outln!("committed {}", &id[..id.len().min(10)]),
+            None => outln!("nothing new to commit"),
         }
         if publish.push {
-            if let Err(e) = crate::publish::push(&opts.site) {
-                eprintln!("error: {e}");
-                return Err(EXIT_PUBLISH);
-            }
-            println!("pushed");
+            crate::publish::push(&opts.site).or_exit(Exit::Publish)?;
+            outln!("pushed");
         }
     }
     Ok(report)
@@ -128,5 +114,8 @@ pub(super) fn in_watch(config: &Config, site: &Path, publish: Publish) {
         all: false,
         now: chrono::Utc::now(),
     };
-    let _ = run_once(config, &opts, false, publish);
+    // A failed re-check does not stop the watch; it says why and tries next round.
+    if let Err(e) = run_once(config, &opts, false, publish) {
+        eprintln!("error: {}", e.message);
+    }
 }

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_PUBLISH, EXIT_SOURCE_FAILED, EXIT_USAGE};
+use super::{CliError, CommandResult, Exit, OrExit};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::pipeline::{self, RunOptions};
@@ -33,14 +33,14 @@ pub struct Publish {
     pub push: bool,
 }
 
-pub(super) fn run(config: Option<&Path>, site: &Path, wait: Duration, publish: Publish, allow_private: bool) -> u8 {
-    let mut config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
+pub(super) fn run(
+    config: Option<&Path>,
+    site: &Path,
+    wait: Duration,
+    publish: Publish,
+    allow_private: bool,
+) -> CommandResult {
+    let mut config = Config::locate(config, site).and_then(|p| Config::load(&p)).or_exit(Exit::Usage)?;
     if allow_private {
         allow_private_everywhere(&mut config);
     }
@@ -55,8 +55,8 @@ pub(super) fn allow_private_everywhere(config: &mut Config) {
     }
 }
 
-/// Run `config` into `site`, printing the report; returns the exit code.
-pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher, publish: Publish) -> u8 {
+/// Run `config` into `site`, printing the report.
+pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher, publish: Publish) -> CommandResult {
     let started = Instant::now();
     let opts = RunOptions { site: site.to_path_buf(), lock_wait: wait, run_time: chrono::Utc::now() };
     let enabled = config.sources.iter().filter(|s| s.enabled).count() as u64;
@@ -85,27 +85,18 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
         Ok(report) if report.interrupted => {
             outln!("{}", report::totals(&report, started.elapsed()));
             eprintln!("interrupted: every post written is complete; the rest will be fetched by the next run");
-            EXIT_INTERRUPTED
+            Ok(Exit::Interrupted)
         }
         Ok(report) => {
             outln!("{}", report::totals(&report, started.elapsed()));
             update_lists(site, config, &report);
-            if publish.commit
-                && let Err(e) = publish_report(site, &report, publish)
-            {
-                eprintln!("error: {e}");
-                return EXIT_PUBLISH;
+            if publish.commit {
+                publish_report(site, &report, publish).or_exit(Exit::Publish)?;
             }
-            if report.failures() > 0 { EXIT_SOURCE_FAILED } else { EXIT_OK }
+            Ok(if report.failures() > 0 { Exit::SourceFailed } else { Exit::Ok })
         }
-        Err(e @ crate::store::StoreError::Locked { .. }) => {
-            eprintln!("error: {e}");
-            EXIT_LOCKED
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_SOURCE_FAILED
-        }
+        Err(e @ crate::store::StoreError::Locked { .. }) => Err(CliError::new(Exit::Locked, e)),
+        Err(e) => Err(CliError::new(Exit::SourceFailed, e)),
     }
 }
 

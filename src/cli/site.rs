@@ -2,29 +2,23 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE};
+use super::{CliError, CommandResult, Exit, OrExit};
 use crate::config::Config;
 
-pub(super) fn init(dir: &Path, jekyll: bool) -> u8 {
-    match crate::init::init(dir, jekyll) {
-        Ok(done) => {
-            for d in done {
-                match d {
-                    crate::init::Done::Created(p) => outln!("  created  {}", p.display()),
-                    crate::init::Done::Kept(p) => outln!("  kept     {} (exists)", p.display()),
-                }
-            }
-            outln!(
-                "\nNext: edit {0}/newsmirror.toml, then `newsmirror run --site {0}` and `newsmirror serve --site {0}`.",
-                dir.display()
-            );
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {}: {e}", dir.display());
-            EXIT_SOURCE_FAILED
+pub(super) fn init(dir: &Path, jekyll: bool) -> CommandResult {
+    let done = crate::init::init(dir, jekyll)
+        .map_err(|e| CliError::new(Exit::SourceFailed, format!("{}: {e}", dir.display())))?;
+    for d in done {
+        match d {
+            crate::init::Done::Created(p) => outln!("  created  {}", p.display()),
+            crate::init::Done::Kept(p) => outln!("  kept     {} (exists)", p.display()),
         }
     }
+    outln!(
+        "\nNext: edit {0}/newsmirror.toml, then `newsmirror run --site {0}` and `newsmirror serve --site {0}`.",
+        dir.display()
+    );
+    Ok(Exit::Ok)
 }
 
 /// The `[site]` table of the config, if there is a newsmirror.toml.
@@ -66,41 +60,16 @@ fn build_summary(r: &crate::site::BuildReport) -> String {
     s
 }
 
-pub(super) fn build(site: &Path, out: Option<PathBuf>, config: Option<&Path>) -> u8 {
-    let opts = match build_options(site, out, config) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    match crate::site::build(&opts) {
-        Ok(r) => {
-            outln!("{}", build_summary(&r));
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_SOURCE_FAILED
-        }
-    }
+pub(super) fn build(site: &Path, out: Option<PathBuf>, config: Option<&Path>) -> CommandResult {
+    let opts = build_options(site, out, config).or_exit(Exit::Usage)?;
+    let report = crate::site::build(&opts).or_exit(Exit::SourceFailed)?;
+    outln!("{}", build_summary(&report));
+    Ok(Exit::Ok)
 }
 
-pub(super) fn serve(site: &Path, out: Option<PathBuf>, config: Option<&Path>, port: u16) -> u8 {
-    let opts = match build_options(site, out, config) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let baseurl = match crate::site::Settings::load(site, &opts.settings) {
-        Ok(s) => s.baseurl,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
+pub(super) fn serve(site: &Path, out: Option<PathBuf>, config: Option<&Path>, port: u16) -> CommandResult {
+    let opts = build_options(site, out, config).or_exit(Exit::Usage)?;
+    let baseurl = crate::site::Settings::load(site, &opts.settings).or_exit(Exit::Usage)?.baseurl;
     let result = crate::site::serve::serve(
         &opts,
         port,
@@ -111,11 +80,6 @@ pub(super) fn serve(site: &Path, out: Option<PathBuf>, config: Option<&Path>, po
             Err(e) => eprintln!("error: {e}"),
         },
     );
-    match result {
-        Ok(()) => EXIT_OK,
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_USAGE
-        }
-    }
+    result.or_exit(Exit::Usage)?;
+    Ok(Exit::Ok)
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::inspect::{fetch_url, read_input};
-use super::{EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE};
+use super::{CommandResult, Exit, OrExit};
 use crate::feed::{self, ParseOptions};
 use crate::fetch::{Trust, guard};
 use crate::sources::{Editor, Entry};
@@ -39,47 +39,31 @@ fn config_path(config: Option<&Path>, site: &Path) -> PathBuf {
     config.map(Path::to_path_buf).unwrap_or_else(|| site.join("newsmirror.toml"))
 }
 
-fn edit(path: &Path, f: impl FnOnce(&mut Editor) -> Result<String, crate::sources::SourcesError>) -> u8 {
-    let result = Editor::open(path).and_then(|mut ed| {
-        let said = f(&mut ed)?;
-        ed.save()?;
-        Ok(said)
-    });
-    match result {
-        Ok(said) => {
-            outln!("{said}");
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_USAGE
-        }
-    }
+fn edit(path: &Path, f: impl FnOnce(&mut Editor) -> Result<String, crate::sources::SourcesError>) -> CommandResult {
+    let said = Editor::open(path)
+        .and_then(|mut ed| {
+            let said = f(&mut ed)?;
+            ed.save()?;
+            Ok(said)
+        })
+        .or_exit(Exit::Usage)?;
+    outln!("{said}");
+    Ok(Exit::Ok)
 }
 
-pub(super) fn sources(cmd: SourcesCommand, config: Option<&Path>, site: &Path) -> u8 {
+pub(super) fn sources(cmd: SourcesCommand, config: Option<&Path>, site: &Path) -> CommandResult {
     let path = config_path(config, site);
     match cmd {
-        SourcesCommand::List => match Editor::open(&path) {
-            Ok(ed) => {
-                for (e, enabled) in ed.entries() {
-                    outln!("{}{}  {}", e.name, if enabled { "" } else { " (disabled)" }, e.url);
-                }
-                EXIT_OK
+        SourcesCommand::List => {
+            let ed = Editor::open(&path).or_exit(Exit::Usage)?;
+            for (e, enabled) in ed.entries() {
+                outln!("{}{}  {}", e.name, if enabled { "" } else { " (disabled)" }, e.url);
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                EXIT_USAGE
-            }
-        },
+            Ok(Exit::Ok)
+        }
         SourcesCommand::Add { url, name, allow_private } => {
-            let entry = match discover(&url, name, allow_private) {
-                Ok(e) => e,
-                Err(e) => {
-                    eprintln!("error: {url}: {e}");
-                    return EXIT_SOURCE_FAILED;
-                }
-            };
+            let entry =
+                discover(&url, name, allow_private).map_err(|e| format!("{url}: {e}")).or_exit(Exit::SourceFailed)?;
             edit(&path, |ed| {
                 ed.add(&entry)?;
                 Ok(format!("added \"{}\" ({}) to {}", entry.name, entry.url, path.display()))
@@ -133,14 +117,8 @@ fn discover(url: &str, name: Option<String>, allow_private: bool) -> Result<Entr
     Ok(Entry { name, url: feed_url })
 }
 
-pub(super) fn import(file: &Path, config: Option<&Path>, site: &Path) -> u8 {
-    let list = match crate::sources::read_list(file) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
+pub(super) fn import(file: &Path, config: Option<&Path>, site: &Path) -> CommandResult {
+    let list = crate::sources::read_list(file).or_exit(Exit::Usage)?;
     let path = config_path(config, site);
     edit(&path, |ed| {
         let (mut added, mut skipped) = (0, Vec::new());
@@ -162,18 +140,11 @@ pub(super) fn import(file: &Path, config: Option<&Path>, site: &Path) -> u8 {
     })
 }
 
-pub(super) fn export(config: Option<&Path>, site: &Path) -> u8 {
-    let loaded = crate::config::Config::locate(config, site).and_then(|p| crate::config::Config::load(&p));
-    match loaded {
-        Ok(c) => {
-            let entries: Vec<Entry> =
-                c.sources.iter().map(|s| Entry { name: s.name.clone(), url: s.url.clone() }).collect();
-            out!("{}", crate::sources::to_opml(c.site.title.as_deref().unwrap_or("newsmirror sources"), &entries));
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_USAGE
-        }
-    }
+pub(super) fn export(config: Option<&Path>, site: &Path) -> CommandResult {
+    let c = crate::config::Config::locate(config, site)
+        .and_then(|p| crate::config::Config::load(&p))
+        .or_exit(Exit::Usage)?;
+    let entries: Vec<Entry> = c.sources.iter().map(|s| Entry { name: s.name.clone(), url: s.url.clone() }).collect();
+    out!("{}", crate::sources::to_opml(c.site.title.as_deref().unwrap_or("newsmirror sources"), &entries));
+    Ok(Exit::Ok)
 }

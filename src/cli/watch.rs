@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::run::{Publish, allow_private_everywhere, log_source, publish_report, update_lists};
-use super::{EXIT_OK, EXIT_USAGE};
+use super::{CommandResult, Exit, OrExit};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::pipeline::{self, RunOptions};
@@ -20,25 +20,14 @@ pub(super) struct WatchOptions {
     pub allow_private: bool,
 }
 
-pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) -> u8 {
-    let path = match Config::locate(config_path, site) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let mut config = match Config::load(&path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let Ok(sleeper) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-        eprintln!("error: cannot start the scheduler's runtime");
-        return EXIT_USAGE;
-    };
+pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) -> CommandResult {
+    let path = Config::locate(config_path, site).or_exit(Exit::Usage)?;
+    let mut config = Config::load(&path).or_exit(Exit::Usage)?;
+    let sleeper = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the scheduler's runtime: {e}"))
+        .or_exit(Exit::Usage)?;
     let mut schedule = Schedule::new(&config.sources, w.every, w.jitter, Instant::now());
     outln!(
         "watching {} sources from {} (Ctrl-C or SIGTERM stops after the post in hand)",
@@ -99,7 +88,7 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
         }
     }
     outln!("stopped");
-    EXIT_OK
+    Ok(Exit::Ok)
 }
 
 fn after_round(site: &Path, config: &Config, report: &pipeline::RunReport, w: &WatchOptions) {

@@ -1,15 +1,12 @@
 //! `newsmirror demo`: a newcomer's first minute, without network.
 //!
-//! Serves the bundled sample feeds (one of each shape newsmirror reads) on
-//! 127.0.0.1 and mirrors them into a directory, exactly as `run` would.
+//! The bundled sample feeds (one of each shape newsmirror reads), served on
+//! 127.0.0.1, and a config reading them; the command mirrors them into a
+//! directory exactly as `run` would.
 
 mod server;
 
-use std::path::Path;
-use std::time::Duration;
-
 use crate::config::{Config, RunSettings, Source};
-use crate::fetch::Fetcher;
 
 pub use server::{SampleServer, Served};
 
@@ -44,8 +41,9 @@ pub const SAMPLES: &[Sample] = &[
     sample!("big5.xml", "application/rss+xml; charset=big5", "Big5 sample", Some("Asia/Taipei")),
 ];
 
-pub fn run(dir: &Path) -> u8 {
-    let server = match SampleServer::start(
+/// Serve the samples on 127.0.0.1, for as long as the server is kept.
+pub fn serve() -> std::io::Result<SampleServer> {
+    SampleServer::start(
         SAMPLES
             .iter()
             .map(|s| Served {
@@ -54,15 +52,11 @@ pub fn run(dir: &Path) -> u8 {
                 body: s.bytes.to_vec(),
             })
             .collect(),
-    ) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot start the sample server on 127.0.0.1: {e}");
-            return crate::cli::EXIT_SOURCE_FAILED;
-        }
-    };
-    outln!("Serving {} sample feeds on {}", SAMPLES.len(), server.base_url());
-    outln!("Mirroring them into {}\n", dir.display());
+    )
+}
+
+/// A config with one source per sample, read from `server`.
+pub fn config(server: &SampleServer) -> Config {
     let sources = SAMPLES
         .iter()
         .map(|s| {
@@ -74,32 +68,11 @@ pub fn run(dir: &Path) -> u8 {
             source
         })
         .collect();
-    let config = Config {
+    Config {
         path: "(built-in samples)".into(),
         settings: RunSettings::default(),
         sources,
         rules: Default::default(),
         site: Default::default(),
-    };
-    let code = crate::cli::run_config(
-        &config,
-        dir,
-        Duration::from_secs(10),
-        Fetcher::new(config.settings.clone()),
-        Default::default(),
-    );
-    let posts = dir.join("_posts");
-    if let Ok(entries) = std::fs::read_dir(&posts) {
-        let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-        names.sort();
-        outln!("\n{} posts in {}:", names.len(), posts.display());
-        for n in names {
-            outln!("  {n}");
-        }
     }
-    outln!(
-        "\nRun it again: nothing is written twice. Read the mirror as a site:\n  newsmirror serve --site {0}\nStart your own with:\n  newsmirror init DIR   (or: newsmirror run --config subs.json --site DIR)",
-        dir.display()
-    );
-    code
 }

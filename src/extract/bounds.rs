@@ -33,11 +33,22 @@ pub struct Limits {
     /// Attributes of one element: the parser checks each new one against
     /// those before it, so their cost grows with the square.
     pub max_attributes: usize,
+    /// Bytes html5ever scans to escape text: for each `&` (and each byte
+    /// that starts a Latin-1 supplement character, NBSP among them) in a
+    /// run of text its serialiser searches the rest of the run again, so
+    /// the cost is their count times the run's length. 260,000 `&` in one
+    /// paragraph took 9 s to extract; a whole page of them would take hours.
+    pub max_escape_work: u64,
 }
 
 /// An article page.
-pub const PAGE: Limits =
-    Limits { max_bytes: 4 * 1024 * 1024, max_depth: 256, max_elements: 50_000, max_attributes: 256 };
+pub const PAGE: Limits = Limits {
+    max_bytes: 4 * 1024 * 1024,
+    max_depth: 256,
+    max_elements: 50_000,
+    max_attributes: 256,
+    max_escape_work: 1_000_000_000,
+};
 
 /// A feed item's content: the same bounds; a feed's whole body is already
 /// capped by `max_body`.
@@ -50,6 +61,8 @@ pub struct Stats {
     pub elements: usize,
     /// Attributes of the element that has the most.
     pub attributes: usize,
+    /// See [`Limits::max_escape_work`].
+    pub escape_work: u64,
 }
 
 /// Why a document was refused.
@@ -63,6 +76,8 @@ pub enum OverBound {
     Elements { limit: usize },
     #[error("an element with more than {limit} attributes")]
     Attributes { limit: usize },
+    #[error("text with too many characters to escape (over {limit} bytes of work for the HTML serialiser)")]
+    Escapes { limit: u64 },
 }
 
 /// Check `html` against `limits` in one pass, without building anything
@@ -90,6 +105,56 @@ pub fn prepare<'a>(html: &'a str, limits: &Limits) -> Result<Cow<'a, str>, OverB
     out.push_str(&html[from..]);
     out.retain(|c| c != '\0');
     Ok(Cow::Owned(out))
+}
+
+/// The text of HTML over the bounds, escaped, within the bounds itself: at
+/// most half of `limits`' bytes, and line breaks only while they are few
+/// enough not to be an element bomb of their own.
+pub fn as_text(html: &str, limits: &Limits) -> String {
+    let mut text = crate::text::html_to_text(html);
+    let max = limits.max_bytes / 2;
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str(" …");
+    }
+    if text.matches('\n').count() >= limits.max_elements / 2 {
+        text = text.replace(['\r', '\n'], " ");
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.replace("\r\n", "\n").split('\n').enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        escape_in_runs(line, &mut out);
+    }
+    out
+}
+
+/// `line` escaped; one dense with characters to escape is cut into runs of
+/// about 200 bytes by `<wbr>` (an invisible break opportunity), so that
+/// writing it out again is not quadratic (see [`Limits::max_escape_work`]).
+fn escape_in_runs(line: &str, out: &mut String) {
+    let specials = line.bytes().filter(|c| matches!(c, b'&' | b'"' | b'<' | b'>' | 0xC2)).count();
+    if specials.saturating_mul(line.len()) <= 1 << 20 {
+        out.push_str(&quick_xml::escape::escape(line));
+        return;
+    }
+    let mut rest = line;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(200);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        out.push_str(&quick_xml::escape::escape(&rest[..cut]));
+        rest = &rest[cut..];
+        if !rest.is_empty() {
+            out.push_str("<wbr>");
+        }
+    }
 }
 
 fn scan<'l>(html: &str, limits: &'l Limits) -> Result<Scan<'l>, OverBound> {
@@ -136,6 +201,17 @@ impl Scan<'_> {
         if text.iter().any(|c| !c.is_ascii_whitespace()) {
             self.reopen_dangling()?;
         }
+        self.escapes(text)
+    }
+
+    /// Count the serialiser's escaping work for one run of text or one tag
+    /// (its attribute values are escaped the same way; `"` costs as `&`).
+    fn escapes(&mut self, run: &[u8]) -> Result<(), OverBound> {
+        let specials = run.iter().filter(|&&c| matches!(c, b'&' | b'"' | 0xC2)).count() as u64;
+        self.stats.escape_work = self.stats.escape_work.saturating_add(specials.saturating_mul(run.len() as u64));
+        if self.stats.escape_work > self.limits.max_escape_work {
+            return Err(OverBound::Escapes { limit: self.limits.max_escape_work });
+        }
         Ok(())
     }
 
@@ -171,10 +247,14 @@ impl Scan<'_> {
                     return Err(OverBound::Attributes { limit: self.limits.max_attributes });
                 }
                 let raw = RAW_TEXT.contains(&name.as_slice());
+                self.escapes(&b[lt..end])?;
                 self.start_tag(name.clone(), self_closing)?;
                 if raw {
-                    // Its content is text up to its own end tag, whatever it holds.
-                    return Ok(raw_text_end(&name, b, end));
+                    // Its content is text up to its own end tag, whatever it
+                    // holds (a <title> or <textarea> is escaped when written).
+                    let raw_end = raw_text_end(&name, b, end);
+                    self.escapes(&b[end..raw_end])?;
+                    return Ok(raw_end);
                 }
                 Ok(end)
             }
@@ -500,7 +580,10 @@ mod tests {
 
     #[test]
     fn nesting_is_counted_as_the_parser_builds_it() {
-        assert_eq!(stats("<div><div><span>x</span></div></div>"), Stats { depth: 3, elements: 3, attributes: 0 });
+        assert_eq!(
+            stats("<div><div><span>x</span></div></div>"),
+            Stats { depth: 3, elements: 3, attributes: 0, escape_work: 0 }
+        );
         // Implied end tags and void elements do not nest.
         assert_eq!(stats("<ul><li>a<li>b<li>c</ul>").depth, 2);
         assert_eq!(stats("<p>a<p>b<p>c<div>d</div>").depth, 1);
@@ -522,8 +605,29 @@ mod tests {
     }
 
     #[test]
+    fn text_dense_with_escapes_is_refused_and_its_text_kept_in_short_runs() {
+        // Each `&` makes the serialiser search the rest of its run again.
+        let dense = format!("<p>{}</p>", "&amp;".repeat(200_000));
+        assert_eq!(check(&dense, &PAGE), Err(OverBound::Escapes { limit: PAGE.max_escape_work }));
+        // The same in an attribute value, and in a <title>, escaped too.
+        let attr = format!("<p title=\"{}\">x</p>", "&amp;".repeat(200_000));
+        assert_eq!(check(&attr, &PAGE), Err(OverBound::Escapes { limit: PAGE.max_escape_work }));
+        let title = format!("<title>{}</title>", "&".repeat(200_000));
+        assert_eq!(check(&title, &PAGE), Err(OverBound::Escapes { limit: PAGE.max_escape_work }));
+        // Spread over paragraphs the same characters are cheap.
+        assert!(check(&"<p>&amp; &amp; &amp;</p>".repeat(60_000), &PAGE).is_ok());
+        // Its text, kept, is within the bounds and says the same.
+        let text = as_text(&dense, &PAGE);
+        assert!(check(&text, &PAGE).is_ok());
+        assert_eq!(crate::text::html_to_text(&text.replace("<wbr>", "")), "&".repeat(200_000));
+        // Ordinary text is kept as it was.
+        assert_eq!(as_text("<p>a &amp; b\nc</p>", &PAGE), "a &amp; b<br>c");
+    }
+
+    #[test]
     fn over_bound_documents_are_refused() {
-        let limits = Limits { max_bytes: 1000, max_depth: 10, max_elements: 20, max_attributes: 3 };
+        let limits =
+            Limits { max_bytes: 1000, max_depth: 10, max_elements: 20, max_attributes: 3, max_escape_work: 10_000 };
         assert_eq!(check("<p a=1 b='x y' c>", &limits).map(|s| s.attributes), Ok(3));
         assert_eq!(check("<p a b c d>", &limits), Err(OverBound::Attributes { limit: 3 }));
         assert_eq!(check(&"<span>".repeat(11), &limits), Err(OverBound::Depth { limit: 10 }));

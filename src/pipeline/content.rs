@@ -41,7 +41,10 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
         Ok(html) => (extract::clean_fragment(&html, rules_for(source, link, rules)), None),
         Err(why) => {
             let shown = link.map_or_else(|| format!("\"{}\"", text::clean_line(&item.title)), Url::to_string);
-            (as_text(&html), Some(format!("content of {shown}: {why}; kept its text without markup")))
+            (
+                bounds::as_text(&html, &bounds::FRAGMENT),
+                Some(format!("content of {shown}: {why}; kept its text without markup")),
+            )
         }
     };
     let wants_page = match source.full_text {
@@ -51,26 +54,6 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
     (Draft { html: cleaned, base: base_of(item, link), page }, note)
-}
-
-/// The text of HTML over the bounds, escaped, within the bounds itself: at
-/// most [`bounds::FRAGMENT`]'s bytes, and line breaks only while they are
-/// few enough not to be an element bomb of their own.
-fn as_text(html: &str) -> String {
-    let mut text = text::html_to_text(html);
-    let max = bounds::FRAGMENT.max_bytes / 2;
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str(" …");
-    }
-    if text.matches('\n').count() >= bounds::FRAGMENT.max_elements / 2 {
-        text = text.replace(['\r', '\n'], " ");
-    }
-    text::text_to_html(&text)
 }
 
 /// Relative URLs in an item resolve against its `xml:base`, then its link,

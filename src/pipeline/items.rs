@@ -24,6 +24,15 @@ use crate::fetch::{Body, FetchError, Fetched, Validators};
 /// rather than committed.
 pub const WORKER_STACK: usize = 32 * 1024 * 1024;
 
+/// Threads for parsing, rendering and writing posts. Tokio's default (512)
+/// lets a run of many quick sources start a thread per waiting task, and
+/// each keeps the stack its HTML walks touched: 170 threads held 500 MB.
+/// A few per core keep the CPU busy and still overlap the flushes of
+/// posts on a real disk.
+pub fn blocking_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from).saturating_mul(2).clamp(4, 16)
+}
+
 /// Bytes of post content one source keeps in memory before its posts are
 /// written, past which its remaining items keep the feed's content rather
 /// than fetch their pages: with at most `max_items` items of up to

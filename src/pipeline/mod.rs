@@ -9,6 +9,7 @@ pub mod content;
 mod failure;
 mod items;
 pub mod prepare;
+mod preview;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use futures::StreamExt;
 use url::Url;
 
 pub use failure::Failure;
+pub use preview::{Preview, preview};
 
 use crate::config::{Config, Images, Source};
 use crate::extract::RuleSet;
@@ -112,6 +114,7 @@ pub fn run(
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(items::WORKER_STACK)
+        .max_blocking_threads(items::blocking_threads())
         .build()
         .map_err(|source| StoreError::Io { path: opts.site.clone(), source })?;
     let settings = fetcher.settings().clone();

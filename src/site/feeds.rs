@@ -72,7 +72,7 @@ fn atom(ctx: &Ctx, site: &Path, file: &str, title: &str, home: &str, list: &[&En
         for e in list {
             let body = read_text(&site.join(&e.meta.rel)).unwrap_or_default();
             let (_, md) = posts::split_front_matter(&body);
-            let html = post_body(md, &e.meta.from, ctx.base());
+            let (html, _) = post_body(md, &e.meta.from, ctx.base());
             let url = full(ctx, &e.url);
             xml.push_str("<entry>\n");
             xml.push_str(&format!("<title>{}</title>\n", escape_text(&e.meta.title)));

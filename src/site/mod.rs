@@ -327,7 +327,10 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
         ctx.out.produce(&e.file, sig, || {
             let text = read_text(&site.join(&e.meta.rel)).ok_or("cannot read the post")?;
             let (_, body) = posts::split_front_matter(&text);
-            let html = render::post_body(body, &e.meta.from, ctx.base());
+            let (html, over) = render::post_body(body, &e.meta.from, ctx.base());
+            if let Some(why) = over {
+                tracing::warn!(post = %e.meta.rel, "{why}; the page shows its text without markup");
+            }
             let block = comments.as_deref().filter(|_| e.meta.comments).map(|c| Value::from_safe_string(c.to_string()));
             ctx.theme.render(
                 "post.html",

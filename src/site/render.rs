@@ -8,6 +8,7 @@ use minijinja::{Environment, Value};
 
 use super::output::signature;
 use crate::config::{CommentProvider, Comments};
+use crate::extract::bounds::{self, OverBound};
 
 /// Templates and assets of the default theme.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -97,12 +98,19 @@ pub fn markdown(text: &str) -> String {
 /// held (scripts, forms, styles); the file stays as it is, the published
 /// page never runs any of it. Sanitising is idempotent, so a body newsmirror
 /// sanitised at ingest comes out unchanged.
-pub fn post_body(markdown_text: &str, from: &str, baseurl: &str) -> String {
+pub fn post_body(markdown_text: &str, from: &str, baseurl: &str) -> (String, Option<OverBound>) {
     // Relative links of old posts point at their original site: the
     // sanitiser resolves them against `from:`; then `/assets/…` moves under
     // the base URL.
     let origin = url::Url::parse(from.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
-    fix_links(&crate::sanitize::sanitize(&markdown(markdown_text), origin.as_ref()), from, baseurl)
+    let html = markdown(markdown_text);
+    // An old or raw post is as hostile as a page: one the parser or the
+    // serialiser would take minutes over is shown as its text.
+    let (safe, over) = match bounds::prepare(&html, &bounds::PAGE) {
+        Ok(html) => (crate::sanitize::sanitize(&html, origin.as_ref()), None),
+        Err(why) => (bounds::as_text(&html, &bounds::PAGE), Some(why)),
+    };
+    (fix_links(&safe, from, baseurl), over)
 }
 
 /// Whether a post's `from:` may be a link on the site: an old post's could
