@@ -21,6 +21,8 @@
 
 use std::borrow::Cow;
 
+use memchr::memchr;
+
 /// Bounds for one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -209,7 +211,7 @@ impl Scan<'_> {
     /// Count the serialiser's escaping work for one run of text or one tag
     /// (its attribute values are escaped the same way; `"` costs as `&`).
     fn escapes(&mut self, run: &[u8]) -> Result<(), OverBound> {
-        let specials = run.iter().filter(|&&c| matches!(c, b'&' | b'"' | 0xC2)).count() as u64;
+        let specials = memchr::memchr3_iter(b'&', b'"', 0xC2, run).count() as u64;
         self.stats.escape_work = self.stats.escape_work.saturating_add(specials.saturating_mul(run.len() as u64));
         if self.stats.escape_work > self.limits.max_escape_work {
             return Err(OverBound::Escapes { limit: self.limits.max_escape_work });
@@ -569,10 +571,6 @@ fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         i = at + 1;
     }
     None
-}
-
-fn memchr(byte: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == byte)
 }
 
 #[cfg(test)]
