@@ -17,6 +17,7 @@ use crate::config::Source;
 use crate::extract::bounds;
 use crate::feed::Item;
 use crate::fetch::{Body, FetchError, Fetched, Validators};
+use crate::store::Capture;
 
 /// Stack of the threads that parse and extract. The bounds keep trees
 /// within [`bounds::PAGE`]'s depth, for which a few megabytes are plenty;
@@ -71,15 +72,16 @@ pub fn guarded<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> Resul
 }
 
 /// An item's final HTML from its draft and fetched page, or why it has
-/// none. A panic while using the page keeps the feed's content; one while
-/// sanitising that fails the item.
+/// none, with the page's text when the HTML came from the page. A panic
+/// while using the page keeps the feed's content; one while sanitising
+/// that fails the item.
 pub fn finish_item(
     item: &Item,
     draft: content::Draft,
     page: Option<Result<Body, String>>,
     source: &Source,
     ctx: &RunContext,
-) -> (Option<String>, Vec<String>) {
+) -> (Option<String>, Option<Capture>, Vec<String>) {
     let mut notes = Vec::new();
     let name = || item.link.clone().unwrap_or_else(|| format!("\"{}\"", crate::text::clean_line(&item.title)));
     let draft = match page {
@@ -99,11 +101,13 @@ pub fn finish_item(
         }
         None => draft,
     };
+    let capture =
+        draft.page_text.clone().map(|text| Capture { hash: crate::recheck::classify::text_hash(&text), text });
     match guarded(|| format!("item {}", name()), || content::finish(draft, source)) {
-        Ok(html) => (Some(html), notes),
+        Ok(html) => (Some(html), capture, notes),
         Err(e) => {
             notes.push(format!("{e}; not written"));
-            (None, notes)
+            (None, None, notes)
         }
     }
 }

@@ -29,6 +29,7 @@ use crate::extract::RuleSet;
 use crate::feed::{self, Item, ParseOptions};
 use crate::fetch::{Body, Fetched, Fetcher, Request, Trust, Validators};
 use crate::images::{self, ImageMirror};
+use crate::recheck;
 use crate::store::{self as store_mod, KeyReader, Keys, Staged, Stager, Store, StoreError};
 
 /// How one source fared.
@@ -59,6 +60,9 @@ pub struct RunReport {
     pub sources: Vec<SourceReport>,
     /// SIGINT or SIGTERM stopped the run after the post being written.
     pub interrupted: bool,
+    /// Files added under the site besides the posts (`_changes/…`), to be
+    /// committed with them.
+    pub files: Vec<PathBuf>,
 }
 
 impl RunReport {
@@ -139,6 +143,7 @@ pub fn run(
     let stop = Arc::new(AtomicBool::new(false));
     store.stop_on(stop.clone());
     let mut waiting: BTreeMap<usize, (Source, Fetch)> = BTreeMap::new();
+    let mut captures = Captures::new(&opts.site, opts.run_time);
     runtime.block_on(async {
         let stop_requested = stop_signal(stop.clone());
         tokio::pin!(stop_requested);
@@ -160,7 +165,7 @@ pub fn run(
             waiting.insert(i, (source, fetched));
             while let Some((source, fetched)) = waiting.remove(&next_index) {
                 next_index += 1;
-                let outcome = write(&mut store, &source, fetched);
+                let outcome = write(&mut store, &mut captures, &source, fetched);
                 let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome };
                 on_source(&entry);
                 report.sources.push(entry);
@@ -171,6 +176,7 @@ pub fn run(
         }
     });
     report.interrupted = stop.load(Ordering::SeqCst);
+    report.files.extend(captures.finish());
     if report.interrupted {
         for (_, (_, fetched)) in std::mem::take(&mut waiting) {
             if let Fetch::Ready { posts, .. } = fetched {
@@ -191,6 +197,61 @@ pub fn run(
         report.sources.push(entry);
     }
     Ok(report)
+}
+
+/// The run's record of which posts were made from their article pages,
+/// as observations of kind `captured` in `_changes/`: the baseline a
+/// re-check compares with, kept where a fresh clone finds it.
+struct Captures {
+    site: PathBuf,
+    at: i64,
+    writer: Option<recheck::history::RunWriter>,
+    now: DateTime<Utc>,
+    failed: bool,
+}
+
+impl Captures {
+    fn new(site: &std::path::Path, now: DateTime<Utc>) -> Captures {
+        Captures { site: site.to_path_buf(), at: now.timestamp(), writer: None, now, failed: false }
+    }
+
+    /// Record the captures of posts just written; their paths.
+    fn record(&mut self, source: &str, written: Vec<(PathBuf, Option<store_mod::Capture>)>) -> Vec<PathBuf> {
+        let mut paths = Vec::with_capacity(written.len());
+        for (path, capture) in written {
+            if let Some(c) = capture
+                && !self.failed
+            {
+                let rel = path.strip_prefix(&self.site).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                let (site, now) = (&self.site, self.now);
+                // Texts of new articles are new: the run does not read the
+                // history for the ones already kept (a repeat costs a line).
+                let writer = self.writer.get_or_insert_with(|| {
+                    recheck::history::RunWriter::new(site, &recheck::history::run_id(now), now, Default::default())
+                });
+                let obs = recheck::Observation::captured(rel, source.to_string(), self.at, c.hash.clone());
+                if let Err(e) = writer.store_text(&c.hash, &c.text).and_then(|()| writer.write(&obs)) {
+                    // The post stands; its first re-check takes the baseline instead.
+                    tracing::warn!(error = %e, "could not record the captured text; re-checks will take their own baseline");
+                    self.failed = true;
+                }
+            }
+            paths.push(path);
+        }
+        paths
+    }
+
+    /// Flush the files; those added, relative to the site.
+    fn finish(&mut self) -> Vec<PathBuf> {
+        match self.writer.take().map(recheck::history::RunWriter::finish) {
+            Some(Ok(files)) => files,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "could not record the captured texts");
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
 }
 
 /// What every source of a run shares.
@@ -262,10 +323,10 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             let (ctx2, source2) = (ctx.clone(), source.clone());
             let work = move || {
                 let Pending { item, link, keys, draft } = p;
-                let (html, notes) = items::finish_item(&item, draft, page, &source2, &ctx2);
-                Ok((item, link, keys, html, notes))
+                let (html, capture, notes) = items::finish_item(&item, draft, page, &source2, &ctx2);
+                Ok((item, link, keys, html, capture, notes))
             };
-            let (item, link, keys, html, mut notes) = blocking(work).await.ok()?;
+            let (item, link, keys, html, capture, mut notes) = blocking(work).await.ok()?;
             let held = html.as_ref().map_or(0, String::len);
             pages.held.fetch_add(held, Ordering::SeqCst);
             let Some(mut html) = html else { return Some(Finished { notes, staged: None, late: false }) };
@@ -287,7 +348,9 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             }
             let (ctx2, source2) = (ctx.clone(), source.clone());
             let stage = move || {
-                let post = prepare::prepare(&item, link.as_ref(), keys, &source2, ctx2.run_time, html).into_new_post();
+                let mut post =
+                    prepare::prepare(&item, link.as_ref(), keys, &source2, ctx2.run_time, html).into_new_post();
+                post.capture = capture;
                 ctx2.stager.stage(post).map_err(|e| Failure::Store(e.to_string()))
             };
             Some(Finished { notes, staged: Some(blocking(stage).await), late })
@@ -396,7 +459,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Se
     }
 }
 
-fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
+fn write(store: &mut Store, history: &mut Captures, source: &Source, fetched: Fetch) -> Outcome {
     let (outcome, validators) = match fetched {
         Fetch::NotModified => (Outcome::NotModified, None),
         Fetch::Failed(e) => (Outcome::Failed(e), None),
@@ -404,9 +467,15 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
             // A feed cut by `max_items` forgets its validators (stores none).
             let validators = if complete { validators } else { Validators::default() };
             match (store.write_posts(&source.name, posts, checked), failure) {
-                (Ok(written), None) => (Outcome::Fetched { items, written, notes }, Some(validators)),
+                (Ok(written), None) => {
+                    let written = history.record(&source.name, written);
+                    (Outcome::Fetched { items, written, notes }, Some(validators))
+                }
                 (Err(e), _) => (Outcome::Failed(Failure::Store(e.to_string())), None),
-                (Ok(_), Some(e)) => (Outcome::Failed(e), None),
+                (Ok(written), Some(e)) => {
+                    history.record(&source.name, written);
+                    (Outcome::Failed(e), None)
+                }
             }
         }
     };

@@ -101,6 +101,8 @@ pub fn commit(site: &Path, report: &RunReport) -> Result<Option<String>, Publish
             paths.push(extra.to_string());
         }
     }
+    // The captured texts (`_changes/`) travel with their posts.
+    paths.extend(report.files.iter().map(|p| p.to_string_lossy().into_owned()));
     let mut add = vec!["add", "--"];
     add.extend(paths.iter().map(String::as_str));
     git(site, &add)?;

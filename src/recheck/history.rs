@@ -61,13 +61,34 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// The run that wrote `post` from its article page at `at`, whose text
+    /// hashed to `hash`: the baseline of the first re-check.
+    pub fn captured(post: String, source: String, at: i64, hash: String) -> Observation {
+        Observation {
+            post,
+            source,
+            at,
+            kind: Kind::Captured,
+            status: None,
+            url: None,
+            hash: Some(hash),
+            extractor: Some(super::EXTRACTOR_VERSION.to_string()),
+            captured: Some(at),
+            baseline: None,
+            etag: None,
+            last_modified: None,
+            reason: None,
+            warc: None,
+        }
+    }
+
     /// What was found, to be judged again when the history is folded.
     pub fn fact(&self) -> Fact {
         match (self.kind, &self.hash) {
-            (Kind::Unchanged | Kind::Edited | Kind::Restored, Some(h)) => {
+            (Kind::Unchanged | Kind::Edited | Kind::Restored | Kind::Captured, Some(h)) => {
                 Fact::Present { hash: h.clone(), extractor: self.extractor.clone().unwrap_or_default() }
             }
-            (Kind::Unchanged | Kind::Edited | Kind::Restored, None) => Fact::NotModified,
+            (Kind::Unchanged | Kind::Edited | Kind::Restored | Kind::Captured, None) => Fact::NotModified,
             (Kind::Missing | Kind::Deleted, _) => Fact::Gone,
             (Kind::Blocked, _) => Fact::Blocked,
             (Kind::Unreachable, _) => Fact::Unreachable,
@@ -81,6 +102,14 @@ impl Observation {
         }
         if state.captured.is_none() {
             state.captured = self.captured;
+        }
+        // A capture sets the baseline only: it is no check, so neither the
+        // schedule nor the totals count it.
+        if self.kind == Kind::Captured {
+            if let Some(h) = &self.hash {
+                state.capture_baseline(h, self.extractor.as_deref().unwrap_or_default(), self.at);
+            }
+            return Kind::Captured;
         }
         if let Some(b) = &self.baseline {
             let x = self.extractor.as_deref().unwrap_or_default();

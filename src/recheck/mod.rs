@@ -82,8 +82,7 @@ pub struct Totals {
 
 impl Totals {
     pub fn add(&mut self, k: Kind) {
-        self.checked += 1;
-        *match k {
+        let count = match k {
             Kind::Unchanged => &mut self.unchanged,
             Kind::Edited => &mut self.edited,
             Kind::Missing => &mut self.missing,
@@ -91,7 +90,11 @@ impl Totals {
             Kind::Blocked => &mut self.blocked,
             Kind::Unreachable => &mut self.unreachable,
             Kind::Restored => &mut self.restored,
-        } += 1;
+            // The capture is not a check.
+            Kind::Captured => return,
+        };
+        *count += 1;
+        self.checked += 1;
     }
 }
 
