@@ -317,6 +317,23 @@ fn feeds_server(pages: &Pages) -> TestServer {
     srv
 }
 
+/// Sources `Paged`, `Fed` and `Same` of [`feeds_server`].
+fn feeds_config(site: &Path, srv: &TestServer, extra_defaults: &str) {
+    std::fs::write(
+        site.join("newsmirror.toml"),
+        format!(
+            "[defaults]\nallow_private = true\nretries = 0\ntimeout = 5\n{extra_defaults}\n\n\
+             [[source]]\nname = \"Paged\"\nurl = \"{}\"\nfull_text = true\n\n\
+             [[source]]\nname = \"Fed\"\nurl = \"{}\"\nfull_text = false\n\n\
+             [[source]]\nname = \"Same\"\nurl = \"{}\"\nfull_text = true\n",
+            srv.url("/paged.xml"),
+            srv.url("/fed.xml"),
+            srv.url("/same.xml")
+        ),
+    )
+    .unwrap();
+}
+
 /// A post made from its article page is compared with the page as it was
 /// captured, so an edit before the first re-check is an edit; a post of
 /// the feed's text takes its baseline at its first re-check. The capture
@@ -330,19 +347,7 @@ fn the_captured_page_is_the_baseline_of_a_post_made_from_it() {
     let srv = feeds_server(&pages);
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path();
-    std::fs::write(
-        site.join("newsmirror.toml"),
-        format!(
-            "[defaults]\nallow_private = true\nretries = 0\ntimeout = 5\n\n\
-             [[source]]\nname = \"Paged\"\nurl = \"{}\"\nfull_text = true\n\n\
-             [[source]]\nname = \"Fed\"\nurl = \"{}\"\nfull_text = false\n\n\
-             [[source]]\nname = \"Same\"\nurl = \"{}\"\nfull_text = true\n",
-            srv.url("/paged.xml"),
-            srv.url("/fed.xml"),
-            srv.url("/same.xml")
-        ),
-    )
-    .unwrap();
+    feeds_config(site, &srv, "");
     let out = newsmirror(&["run", "--site", site.to_str().unwrap()]);
     assert!(out.status.success(), "{}", common::text(&out));
     assert_eq!(srv.requests("/world/paged.html").len(), 1);
@@ -424,8 +429,9 @@ fn racing_pushes_merge_without_conflict() {
     assert_eq!(t["checked"], 11);
 }
 
-/// `evidence = "warc"`: every re-check fetch as WARC records that warcio
-/// reads back, digests verified, each observation naming its record.
+/// `evidence = "warc"`: every fetch of a run (feeds, article pages) and of
+/// a re-check as WARC records that warcio reads back, digests verified,
+/// each observation naming its record.
 #[test]
 #[cfg_attr(not(nm_python), ignore = "needs python3 with venv (Debian's python3-venv) to install warcio")]
 fn warc_evidence_reads_back_with_warcio() {
@@ -436,6 +442,16 @@ fn warc_evidence_reads_back_with_warcio() {
     recheck(site, 2 * 3600, &[]);
     set(&pages, "gone404", Page::Status(404));
     recheck(site, 7 * 3600, &[]);
+    // A run: three feeds fetched, two article pages made into posts.
+    let fpages: Pages = Arc::default();
+    for n in ["paged", "fed", "same"] {
+        set(&fpages, n, Page::Html(story(n)));
+    }
+    let fsrv = feeds_server(&fpages);
+    let ran = tempfile::tempdir().unwrap();
+    feeds_config(ran.path(), &fsrv, "evidence = \"warc\"");
+    let out = newsmirror(&["run", "--site", ran.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::text(&out));
 
     let venv = tempfile::tempdir().unwrap();
     let run = |cmd: &mut std::process::Command| {
@@ -463,8 +479,32 @@ for f in sorted(glob.glob(sys.argv[1] + '/_warc/**/*.warc.gz', recursive=True)):
             out.append(rec)
 print(json.dumps(out))
 "#;
-    let stdout = run(std::process::Command::new(venv.path().join("bin/python")).args(["-c", script]).arg(site));
-    let records: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    let read = |site: &Path| -> Vec<serde_json::Value> {
+        let stdout = run(std::process::Command::new(venv.path().join("bin/python")).args(["-c", script]).arg(site));
+        serde_json::from_str(&stdout).unwrap()
+    };
+
+    let records = read(ran.path());
+    let responses: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "response").collect();
+    assert!(responses.iter().all(|r| r["digest_ok"] == true && r["status"] == "200"), "{responses:?}");
+    assert_eq!(records.iter().filter(|r| r["type"] == "request").count(), responses.len());
+    let mut uris: Vec<&str> = responses.iter().map(|r| r["uri"].as_str().unwrap()).collect();
+    uris.sort_unstable();
+    let want: Vec<String> =
+        ["/fed.xml", "/paged.xml", "/same.xml", "/world/paged.html", "/world/same.html"].map(|p| fsrv.url(p)).into();
+    assert_eq!(uris, want, "the feeds and the pages made into posts, once each");
+    let feed = responses.iter().find(|r| r["uri"].as_str().unwrap().ends_with("/paged.xml")).unwrap();
+    assert!(feed["text"].as_str().unwrap().contains("<rss"), "{feed}");
+    let captured = &history(ran.path(), "Story paged")[0];
+    let id = captured["warc"].as_str().unwrap_or_else(|| panic!("the capture names no record: {captured}"));
+    let page = responses.iter().find(|r| r["id"] == id).unwrap();
+    assert!(page["uri"].as_str().unwrap().ends_with("/world/paged.html"));
+    assert!(page["text"].as_str().unwrap().contains("The council met"), "{page}");
+    let run_files: std::collections::HashSet<&str> = records.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(run_files.len(), 1, "one file per run");
+    run(std::process::Command::new(venv.path().join("bin/warcio")).args(["check", "-v"]).args(run_files.iter()));
+
+    let records = read(site);
     let responses: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "response").collect();
     assert!(records.iter().any(|r| r["type"] == "warcinfo"));
     assert_eq!(records.iter().filter(|r| r["type"] == "request").count(), responses.len());

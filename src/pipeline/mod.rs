@@ -27,7 +27,7 @@ pub use preview::{Preview, preview};
 use crate::config::{Config, Images, Source};
 use crate::extract::RuleSet;
 use crate::feed::{self, Item, ParseOptions};
-use crate::fetch::{Body, Fetched, Fetcher, Request, Trust, Validators};
+use crate::fetch::{Body, FetchError, Fetched, Fetcher, Request, Trust, Validators};
 use crate::images::{self, ImageMirror};
 use crate::recheck;
 use crate::store::{self as store_mod, KeyReader, Keys, Staged, Stager, Store, StoreError};
@@ -122,6 +122,8 @@ pub fn run(
         .build()
         .map_err(|source| StoreError::Io { path: opts.site.clone(), source })?;
     let settings = fetcher.settings().clone();
+    // One id names the run's files in `_changes/` and `_warc/`.
+    let run_id = recheck::history::run_id(opts.run_time);
     let ctx = Arc::new(RunContext {
         images: ImageMirror::new(&opts.site, settings.image_max_bytes, settings.images_max_bytes_per_run),
         fetcher,
@@ -129,6 +131,7 @@ pub fn run(
         site: opts.site.clone(),
         stager: store.stager(),
         run_time: opts.run_time,
+        warc: std::sync::Mutex::new(recheck::evidence::Warc::new(&opts.site, &run_id, opts.run_time)),
     });
     let mut jobs = Vec::new();
     let mut report = RunReport::default();
@@ -143,7 +146,7 @@ pub fn run(
     let stop = Arc::new(AtomicBool::new(false));
     store.stop_on(stop.clone());
     let mut waiting: BTreeMap<usize, (Source, Fetch)> = BTreeMap::new();
-    let mut captures = Captures::new(&opts.site, opts.run_time);
+    let mut captures = Captures::new(&opts.site, &run_id, opts.run_time);
     runtime.block_on(async {
         let stop_requested = stop_signal(stop.clone());
         tokio::pin!(stop_requested);
@@ -177,6 +180,11 @@ pub fn run(
     });
     report.interrupted = stop.load(Ordering::SeqCst);
     report.files.extend(captures.finish());
+    match ctx.warc.lock().map(|mut w| w.finish()) {
+        Ok(Ok(files)) => report.files.extend(files),
+        Ok(Err(e)) => tracing::warn!(error = %e, "WARC evidence of this run is incomplete"),
+        Err(_) => tracing::warn!("WARC evidence of this run is incomplete"),
+    }
     if report.interrupted {
         for (_, (_, fetched)) in std::mem::take(&mut waiting) {
             if let Fetch::Ready { posts, .. } = fetched {
@@ -204,6 +212,7 @@ pub fn run(
 /// re-check compares with, kept where a fresh clone finds it.
 struct Captures {
     site: PathBuf,
+    run_id: String,
     at: i64,
     writer: Option<recheck::history::RunWriter>,
     now: DateTime<Utc>,
@@ -211,8 +220,15 @@ struct Captures {
 }
 
 impl Captures {
-    fn new(site: &std::path::Path, now: DateTime<Utc>) -> Captures {
-        Captures { site: site.to_path_buf(), at: now.timestamp(), writer: None, now, failed: false }
+    fn new(site: &std::path::Path, run_id: &str, now: DateTime<Utc>) -> Captures {
+        Captures {
+            site: site.to_path_buf(),
+            run_id: run_id.to_string(),
+            at: now.timestamp(),
+            writer: None,
+            now,
+            failed: false,
+        }
     }
 
     /// Record the captures of posts just written; their paths.
@@ -223,13 +239,14 @@ impl Captures {
                 && !self.failed
             {
                 let rel = path.strip_prefix(&self.site).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-                let (site, now) = (&self.site, self.now);
+                let (site, run_id, now) = (&self.site, &self.run_id, self.now);
                 // Texts of new articles are new: the run does not read the
                 // history for the ones already kept (a repeat costs a line).
-                let writer = self.writer.get_or_insert_with(|| {
-                    recheck::history::RunWriter::new(site, &recheck::history::run_id(now), now, Default::default())
-                });
-                let obs = recheck::Observation::captured(rel, source.to_string(), self.at, c.hash.clone());
+                let writer = self
+                    .writer
+                    .get_or_insert_with(|| recheck::history::RunWriter::new(site, run_id, now, Default::default()));
+                let mut obs = recheck::Observation::captured(rel, source.to_string(), self.at, c.hash.clone());
+                obs.warc = c.warc.clone();
                 if let Err(e) = writer.store_text(&c.hash, &c.text).and_then(|()| writer.write(&obs)) {
                     // The post stands; its first re-check takes the baseline instead.
                     tracing::warn!(error = %e, "could not record the captured text; re-checks will take their own baseline");
@@ -262,6 +279,20 @@ struct RunContext {
     site: PathBuf,
     stager: Stager,
     run_time: DateTime<Utc>,
+    /// `evidence = "warc"`: the run's feed and page fetches.
+    warc: std::sync::Mutex<recheck::evidence::Warc>,
+}
+
+impl RunContext {
+    /// Keep a fetch as WARC records when the source asks for evidence; the
+    /// response record's id.
+    fn evidence(&self, source: &Source, req: &Request, fetched: &Result<Fetched, FetchError>) -> Option<String> {
+        // WARC records HTTP exchanges: an operator's `file://` feed is none.
+        if !source.recheck.warc || !(req.url.starts_with("http://") || req.url.starts_with("https://")) {
+            return None;
+        }
+        self.warc.lock().ok()?.record(req, fetched, Utc::now())
+    }
 }
 
 /// A new item between parsing and rendering.
@@ -295,7 +326,9 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     let deadline = tokio::time::Instant::now() + ctx.fetcher.settings().source_deadline;
     // The feed's URL is the operator's: any address, `file://` too.
     let feed = Request { trust: Trust::Operator, ..request(source, &source.url, &validators) };
-    let body = match ctx.fetcher.fetch(&feed).await {
+    let fetched = ctx.fetcher.fetch(&feed).await;
+    ctx.evidence(source, &feed, &fetched);
+    let body = match fetched {
         Ok(Fetched::NotModified) => return Fetch::NotModified,
         Ok(Fetched::Body(b)) => b,
         Err(e) => return Fetch::Failed(Failure::from(&e)),
@@ -316,9 +349,12 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     let finished: Vec<Option<Finished>> = futures::stream::iter(pending.into_iter().map(|p| {
         let pages = &pages;
         async move {
-            let page = match &p.draft.page {
-                Some(url) => Some(pages.fetch(url).await),
-                None => None,
+            let (page, record) = match &p.draft.page {
+                Some(url) => {
+                    let (page, record) = pages.fetch(url).await;
+                    (Some(page), record)
+                }
+                None => (None, None),
             };
             let (ctx2, source2) = (ctx.clone(), source.clone());
             let work = move || {
@@ -350,7 +386,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             let stage = move || {
                 let mut post =
                     prepare::prepare(&item, link.as_ref(), keys, &source2, ctx2.run_time, html).into_new_post();
-                post.capture = capture;
+                post.capture = capture.map(|c| store_mod::Capture { warc: record, ..c });
                 ctx2.stager.stage(post).map_err(|e| Failure::Store(e.to_string()))
             };
             Some(Finished { notes, staged: Some(blocking(stage).await), late })

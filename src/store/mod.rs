@@ -70,6 +70,8 @@ pub struct NewPost {
 pub struct Capture {
     pub hash: String,
     pub text: String,
+    /// The page's WARC response record, with `evidence = "warc"`.
+    pub warc: Option<String>,
 }
 
 /// A post whose contents are on disk under a temporary name in `_posts/`
