@@ -22,6 +22,7 @@ use futures::StreamExt;
 use url::Url;
 
 pub use failure::Failure;
+pub use items::blocking_threads;
 pub use preview::{Preview, preview};
 
 use crate::config::{Config, Images, Source};

@@ -221,6 +221,12 @@ impl Index {
             if start == 0 {
                 self.db(tx.execute("DELETE FROM obs WHERE path = ?1", [&rel]))?;
             }
+            // Prepared once: parsing the SQL again per line cost more than
+            // the inserts themselves.
+            let mut add_text = self.db(tx.prepare_cached("INSERT OR IGNORE INTO texts (hash, text) VALUES (?1, ?2)"))?;
+            let mut add_obs = self.db(tx.prepare_cached(
+                "INSERT OR IGNORE INTO obs (path, line, post, at, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+            ))?;
             let mut offset = start;
             for line in bytes[..whole].split_inclusive(|b| *b == b'\n') {
                 let at_line = offset;
@@ -233,10 +239,7 @@ impl Index {
                 if is_texts {
                     match serde_json::from_str::<StoredText>(text) {
                         Ok(t) => {
-                            self.db(tx.execute(
-                                "INSERT OR IGNORE INTO texts (hash, text) VALUES (?1, ?2)",
-                                params![t.hash, t.text],
-                            ))?;
+                            self.db(add_text.execute(params![t.hash, t.text]))?;
                         }
                         Err(e) => {
                             tracing::warn!(file = %rel, offset = at_line, error = %e, "unreadable text line skipped")
@@ -246,16 +249,14 @@ impl Index {
                 }
                 match serde_json::from_str::<Observation>(text) {
                     Ok(o) => {
-                        self.db(tx.execute(
-                            "INSERT OR IGNORE INTO obs (path, line, post, at, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![rel, at_line, o.post, o.at, text],
-                        ))?;
+                        self.db(add_obs.execute(params![rel, at_line, o.post, o.at, text]))?;
                     }
                     Err(e) => {
                         tracing::warn!(file = %rel, offset = at_line, error = %e, "unreadable observation skipped")
                     }
                 }
             }
+            drop((add_text, add_obs));
             self.db(tx.execute(
                 "INSERT OR REPLACE INTO files (path, offset) VALUES (?1, ?2)",
                 params![rel, start + whole as i64],
@@ -276,9 +277,11 @@ impl Index {
         Ok(out)
     }
 
-    /// Every observation, oldest first.
+    /// Every observation, each post's oldest first.
     pub fn observations(&self) -> Result<Vec<Observation>, HistoryError> {
-        let mut stmt = self.db(self.conn.prepare("SELECT json FROM obs ORDER BY at, path, line"))?;
+        // Only the order within a post matters to a fold; this one is the
+        // order of the `obs_by_post` index, so SQLite sorts nothing.
+        let mut stmt = self.db(self.conn.prepare("SELECT json FROM obs ORDER BY post, at, path, line"))?;
         let rows = self.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
         Ok(rows.flatten().filter_map(|j| serde_json::from_str(&j).ok()).collect())
     }

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 use url::Url;
 
-use crate::config::Zone;
 use crate::site::posts;
 
 #[derive(Debug, Clone)]
@@ -23,22 +22,46 @@ pub struct Target {
 }
 
 pub fn list(site: &Path) -> Vec<Target> {
+    use rayon::prelude::*;
     let (files, _) = posts::discover(site, &["_posts", "archived"]);
     let written = written_times(site);
-    let rules = posts::UrlRules { permalink: "date", zone: Zone::Fixed(chrono::Offset::fix(&chrono::Utc)) };
-    let mut out = Vec::with_capacity(files.len());
-    for path in files {
-        let Some(text) = read_head(&path) else { continue };
-        let meta = posts::parse(site, &path, &text, &rules).meta;
-        let Ok(from) = Url::parse(meta.from.trim()) else { continue };
-        if !matches!(from.scheme(), "http" | "https") {
-            continue;
-        }
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let captured = written.get(&name).copied().unwrap_or_else(|| meta.date.timestamp());
-        out.push(Target { rel: meta.rel, path, from, source: meta.source, captured });
+    // Every post's head is read and its front matter parsed on every run:
+    // on all cores, as the fresh-clone scan does.
+    files.into_par_iter().filter_map(|path| target(site, path, &written)).collect()
+}
+
+/// Only what the re-check needs of the front matter (`from`, `date`, the
+/// source), the same as the site build reads it: nothing of the body.
+fn target(site: &Path, path: PathBuf, written: &HashMap<String, i64>) -> Option<Target> {
+    let text = read_head(&path)?;
+    let (fm, _) = posts::split_front_matter(&text);
+    let fields = crate::post::read::front_matter(fm?);
+    let from = Url::parse(fields.get("from")?.trim()).ok()?;
+    if !matches!(from.scheme(), "http" | "https") {
+        return None;
     }
-    out
+    let list = |k: &str| fields.list(k);
+    let source = list("categories").into_iter().next().or_else(|| list("tags").into_iter().next()).unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let captured = match written.get(&name) {
+        Some(t) => *t,
+        None => date_of(&path, fields.get("date")),
+    };
+    let rel = path.strip_prefix(site).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+    Some(Target { rel, path, from, source, captured })
+}
+
+/// The post's `date` (UTC unless it says otherwise), else its file name's
+/// day, as the site build dates it.
+fn date_of(path: &Path, date: Option<&str>) -> i64 {
+    let utc = chrono::Offset::fix(&chrono::Utc);
+    date.and_then(|d| crate::post::read::parse_date(d, utc))
+        .map(|d| d.timestamp())
+        .or_else(|| {
+            let (day, _) = crate::post::read::post_date_and_slug(path)?;
+            Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp())
+        })
+        .unwrap_or(0)
 }
 
 /// The front matter is all that is needed: read the first 16 KiB.
