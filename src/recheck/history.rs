@@ -21,6 +21,11 @@ use serde::{Deserialize, Serialize};
 use super::state::{Fact, Kind, PostState};
 
 pub const CHANGES_DIR: &str = "_changes";
+
+/// Every observation, each post's in time order. Only the order within a
+/// post matters to a fold; this one is the `obs_by_post` index's, so
+/// SQLite sorts nothing.
+const BY_POST: &str = "SELECT json FROM obs ORDER BY post, at, path, line";
 const TEXTS_DIR: &str = "texts";
 
 /// One observation of one article, as its line in a run file says it.
@@ -270,18 +275,34 @@ impl Index {
     /// `confirm_after` gives a source's confirmation delay in seconds.
     pub fn states(&self, confirm_after: &dyn Fn(&str) -> i64) -> Result<HashMap<String, PostState>, HistoryError> {
         let mut out: HashMap<String, PostState> = HashMap::new();
-        for o in self.observations()? {
-            let state = out.entry(o.post.clone()).or_default();
-            o.fold_into(state, confirm_after(&o.source));
+        // Folded as the rows come, a post at a time (they come by post), so
+        // memory follows the posts, not the length of their history.
+        let mut stmt = self.db(self.conn.prepare(BY_POST))?;
+        let mut rows = self.db(stmt.query([]))?;
+        let mut current: Option<(String, PostState)> = None;
+        while let Some(row) = self.db(rows.next())? {
+            let Some(json) = row.get_ref(0).ok().and_then(|v| v.as_str().ok()) else { continue };
+            let Ok(o) = serde_json::from_str::<Observation>(json) else { continue };
+            if current.as_ref().is_none_or(|(post, _)| *post != o.post) {
+                if let Some((post, state)) = current.take() {
+                    out.insert(post, state);
+                }
+                let state = out.remove(&o.post).unwrap_or_default();
+                current = Some((o.post.clone(), state));
+            }
+            if let Some((_, state)) = current.as_mut() {
+                o.fold_into(state, confirm_after(&o.source));
+            }
+        }
+        if let Some((post, state)) = current {
+            out.insert(post, state);
         }
         Ok(out)
     }
 
     /// Every observation, each post's oldest first.
     pub fn observations(&self) -> Result<Vec<Observation>, HistoryError> {
-        // Only the order within a post matters to a fold; this one is the
-        // order of the `obs_by_post` index, so SQLite sorts nothing.
-        let mut stmt = self.db(self.conn.prepare("SELECT json FROM obs ORDER BY post, at, path, line"))?;
+        let mut stmt = self.db(self.conn.prepare(BY_POST))?;
         let rows = self.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
         Ok(rows.flatten().filter_map(|j| serde_json::from_str(&j).ok()).collect())
     }

@@ -349,8 +349,10 @@ async fn check(
             obs.last_modified = body.validators.last_modified.clone();
             let original = target.from.clone();
             let extra = source.recheck.soft_404.clone();
-            let had_text = had_text || targets::post_has_text(&target.path);
+            let post = target.path.clone();
             let judged = tokio::task::spawn_blocking(move || {
+                // Reading the post blocks: not on the thread driving the requests.
+                let had_text = had_text || targets::post_has_text(&post);
                 let (html, _) = crate::extract::decode_page(&body.bytes, body.charset.as_deref());
                 let final_url = Url::parse(&body.final_url).unwrap_or_else(|_| original.clone());
                 classify::judge_page(&html, &original, &final_url, rules.as_ref(), &extra, had_text)
