@@ -190,7 +190,10 @@ impl Index {
                  path TEXT NOT NULL, line INTEGER NOT NULL, post TEXT NOT NULL, at INTEGER NOT NULL,
                  json TEXT NOT NULL, PRIMARY KEY (path, line)) WITHOUT ROWID;
              CREATE INDEX IF NOT EXISTS obs_by_post ON obs (post, at);
-             CREATE TABLE IF NOT EXISTS texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;",
+             CREATE TABLE IF NOT EXISTS texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS heads (
+                 rel TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL, from_url TEXT,
+                 source TEXT NOT NULL, date INTEGER NOT NULL) WITHOUT ROWID;",
         )
         .map_err(db)?;
         Ok(Index { conn, path: path.to_path_buf(), site: site.to_path_buf() })
@@ -305,6 +308,42 @@ impl Index {
         let mut stmt = self.db(self.conn.prepare(BY_POST))?;
         let rows = self.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
         Ok(rows.flatten().filter_map(|j| serde_json::from_str(&j).ok()).collect())
+    }
+
+    /// The post heads read by earlier runs (see [`super::targets::Head`]).
+    pub fn heads(&self) -> Result<HashMap<String, super::targets::Head>, HistoryError> {
+        let mut stmt = self.db(self.conn.prepare("SELECT rel, size, mtime, from_url, source, date FROM heads"))?;
+        let rows = self.db(stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                super::targets::Head {
+                    size: r.get(1)?,
+                    mtime: r.get(2)?,
+                    from: r.get(3)?,
+                    source: r.get(4)?,
+                    date: r.get(5)?,
+                },
+            ))
+        }))?;
+        Ok(rows.flatten().collect())
+    }
+
+    /// Keep heads read afresh. Those of removed posts stay: a few bytes each,
+    /// never read again unless a post comes back at the same path.
+    pub fn save_heads(&self, heads: &[(String, super::targets::Head)]) -> Result<(), HistoryError> {
+        if heads.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db(self.conn.unchecked_transaction())?;
+        {
+            let mut add = self.db(tx.prepare_cached(
+                "INSERT OR REPLACE INTO heads (rel, size, mtime, from_url, source, date) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            ))?;
+            for (rel, h) in heads {
+                self.db(add.execute(params![rel, h.size, h.mtime, h.from, h.source, h.date]))?;
+            }
+        }
+        self.db(tx.commit())
     }
 
     pub fn known_texts(&self) -> Result<HashSet<String>, HistoryError> {

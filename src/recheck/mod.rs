@@ -140,17 +140,18 @@ pub fn run(config: &Config, opts: &Options, fetcher: Fetcher) -> Result<Report, 
     let defaults = &config.settings.recheck;
     let settings_of = |name: &str| sources.get(name).map_or(defaults, |s| &s.recheck);
     let confirm = |name: &str| settings_of(name).confirm_after.as_secs() as i64;
-    // The posts are read (on every core) while the history is folded.
-    let (history, targets) = std::thread::scope(|scope| {
-        let posts = scope.spawn(|| targets::list(&opts.site));
-        let history = Index::open(&opts.site).and_then(|index| {
-            let states = index.states(&confirm)?;
-            Ok((index, states))
-        });
-        (history, posts.join())
+    let index = Index::open(&opts.site)?;
+    let known = index.heads()?;
+    // The new posts are read (on every core) while the history is folded.
+    let (states, listed) = std::thread::scope(|scope| {
+        let posts = scope.spawn(|| targets::list(&opts.site, &known));
+        (index.states(&confirm), posts.join())
     });
-    let (index, mut states) = history?;
-    let targets = targets.map_err(|_| RecheckError::Io("internal error while reading the posts".into()))?;
+    drop(known);
+    let mut states = states?;
+    let (targets, fresh) = listed.map_err(|_| RecheckError::Io("internal error while reading the posts".into()))?;
+    index.save_heads(&fresh)?;
+    drop(fresh);
     let history_read = started.elapsed();
     let now = opts.now.timestamp();
     let mut due: Vec<(schedule::Priority, Target)> = Vec::new();
