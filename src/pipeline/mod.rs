@@ -180,6 +180,9 @@ pub fn run(
         }
     });
     report.interrupted = stop.load(Ordering::SeqCst);
+    // Sources still at work (a stopped run) may have staged posts or be
+    // writing evidence: their threads finish with the runtime first.
+    drop(runtime);
     report.files.extend(captures.finish());
     match ctx.warc.lock().map(|mut w| w.finish()) {
         Ok(Ok(files)) => report.files.extend(files),
@@ -192,9 +195,6 @@ pub fn run(
                 store_mod::discard(posts);
             }
         }
-        // Sources still at work may have staged posts: their threads finish
-        // with the runtime, then their files go.
-        drop(runtime);
         if let Err(e) = store.remove_temporaries() {
             tracing::warn!(error = %e, "could not remove the posts staged by the stopped run");
         }
