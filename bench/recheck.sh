@@ -2,14 +2,18 @@
 # Re-checking 10,000 mirrored posts whose originals are unchanged (every
 # answer a 304 to the stored ETag) against `curl --parallel` sending the same
 # conditional requests with the same concurrency, to the same local server
-# (bench/serve.py). Prints both wall times, their ratio and newsmirror's peak
-# memory.
-# usage: bash bench/recheck.sh [POSTS=10000] [CONCURRENCY=8]
+# (bench/serve.py). After one untimed pass that takes the baselines, ROUNDS
+# rounds each time curl and newsmirror, in alternating order (a shared
+# machine's load moves a lot between two runs); prints every round, the
+# medians, their ratio and newsmirror's peak memory. Each round adds 10,000
+# observations to the history, as re-checks of a real archive do.
+# usage: bash bench/recheck.sh [POSTS=10000] [CONCURRENCY=8] [ROUNDS=5]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 n="${1:-10000}"
 conc="${2:-8}"
+rounds="${3:-5}"
 work="$(mktemp -d /dev/shm/newsmirror-recheck.XXXXXX 2>/dev/null || mktemp -d)"
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
@@ -49,12 +53,6 @@ TOML
 /usr/bin/time -f "%e %M" -o "$work/first" "$bin" recheck --site "$work/site" --all --json > "$work/first.json"
 echo "first pass (200s, extraction): $(cut -d' ' -f1 "$work/first") s, peak $(( $(cut -d' ' -f2 "$work/first") / 1024 )) MiB"
 
-# Timed: every page unchanged, every answer a 304.
-/usr/bin/time -f "%e %M" -o "$work/second" "$bin" recheck --site "$work/site" --all --json > "$work/second.json"
-cat "$work/second.json"
-ours="$(cut -d' ' -f1 "$work/second")"
-mem="$(( $(cut -d' ' -f2 "$work/second") / 1024 ))"
-
 # curl: the same URLs, each with its ETag, the same concurrency.
 python3 - "$work" "$n" "$port" > "$work/curl.cfg" <<'PY'
 import sys, hashlib
@@ -69,9 +67,25 @@ for i in range(n):
     print('output = "/dev/null"')
     print('write-out = "%{http_code}\\n"')
 PY
-start=$(date +%s.%N)
-curl --silent --parallel --parallel-max "$conc" --config "$work/curl.cfg" > "$work/curl.codes" 2>/dev/null
-end=$(date +%s.%N)
-theirs="$(echo "$end - $start" | bc)"
-echo "curl answers: $(sort "$work/curl.codes" | uniq -c | tr '\n' ' ')"
-echo "newsmirror recheck: ${ours} s, peak ${mem} MiB; curl --parallel: ${theirs} s; ratio $(echo "scale=2; $ours / $theirs" | bc)"
+ours() {
+  # Timed: every page unchanged, every answer a 304.
+  /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$bin" recheck --site "$work/site" --all --json > "$work/second.json"
+  grep -q '"unchanged":'"$n" "$work/second.json" || { cat "$work/second.json"; exit 1; }
+  read -r wall user sys mem < "$work/t"
+  echo "$wall" >> "$work/ours"
+  echo "round $r newsmirror: ${wall} s (cpu $(echo "$user + $sys" | bc) s), peak $(( mem / 1024 )) MiB"
+  echo "$mem" >> "$work/mem"
+}
+theirs() {
+  /usr/bin/time -f "%e %U %S" -o "$work/t" curl --silent --parallel --parallel-max "$conc" --config "$work/curl.cfg" > "$work/curl.codes" 2>/dev/null
+  read -r wall user sys < "$work/t"
+  echo "$wall" >> "$work/theirs"
+  echo "round $r curl:       ${wall} s (cpu $(echo "$user + $sys" | bc) s), answers $(sort "$work/curl.codes" | uniq -c | tr -s ' \n' ' ')"
+}
+for r in $(seq "$rounds"); do
+  if [ $((r % 2)) = 1 ]; then ours; theirs; else theirs; ours; fi
+done
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+m_ours="$(median "$work/ours")"
+m_theirs="$(median "$work/theirs")"
+echo "newsmirror recheck: median ${m_ours} s, peak $(( $(sort -n "$work/mem" | tail -1) / 1024 )) MiB; curl --parallel: median ${m_theirs} s; ratio $(echo "scale=2; $m_ours / $m_theirs" | bc)"

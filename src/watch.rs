@@ -106,6 +106,7 @@ mod tests {
                 .map(|(n, o)| SourceReport { name: n.to_string(), url: String::new(), outcome: o.clone() })
                 .collect(),
             interrupted: false,
+            files: Vec::new(),
         }
     }
 

@@ -144,3 +144,72 @@ fn lists_pages_follow_the_old_format_and_are_committed_with_the_posts() {
     let files = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
     assert!(files.contains("lists/Local.md"), "{files}");
 }
+
+/// `run --commit` commits the `captured` history of posts made from their
+/// pages with them; the WARC evidence (`_warc/`, in `.gitignore`) only
+/// with `evidence_commit = true`, in a commit of its own.
+#[test]
+fn captures_are_committed_with_their_posts_and_evidence_only_when_asked() {
+    let items = std::sync::Arc::new(std::sync::Mutex::new(1usize));
+    let port = std::sync::Arc::new(std::sync::OnceLock::<u16>::new());
+    let (p2, n2) = (port.clone(), items.clone());
+    let page = format!(
+        "<html><head><title>S</title></head><body><article><h1>S</h1>{}</article></body></html>",
+        "<p>The whole story, told at length in the article page rather than in the feed's summary.</p>".repeat(8)
+    );
+    let server = TestServer::start(vec![
+        (
+            "/f.xml",
+            handler(move |_, _| {
+                let port = *p2.get().unwrap();
+                let n = *n2.lock().unwrap();
+                let links: Vec<String> = (0..n).map(|i| format!("http://127.0.0.1:{port}/story{i}")).collect();
+                let titles: Vec<String> = (0..n).map(|i| format!("Story {i}")).collect();
+                let list: Vec<It> = links
+                    .iter()
+                    .zip(&titles)
+                    .map(|(l, t)| It { title: t, link: l, body: "<p>A summary…</p>", ..Default::default() })
+                    .collect();
+                ok("application/rss+xml", rss(&list))
+            }),
+        ),
+        (
+            "/story0",
+            handler({
+                let page = page.clone();
+                move |_, _| ok("text/html; charset=utf-8", page.clone())
+            }),
+        ),
+        ("/story1", handler(move |_, _| ok("text/html; charset=utf-8", page.clone()))),
+    ]);
+    port.set(server.port).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, site) = setup(dir.path(), &server.url("/f.xml"));
+    std::fs::write(site.join(".gitignore"), "_site/\n.newsmirror/\n_warc/\n").unwrap();
+    let config = |commit_warc: bool| {
+        let toml = format!(
+            "[defaults]\nallow_private = true\nevidence = \"warc\"\nevidence_commit = {commit_warc}\n\n\
+             [[source]]\nname = \"Local\"\nurl = \"{}\"\nfull_text = true\n",
+            server.url("/f.xml")
+        );
+        std::fs::write(site.join("newsmirror.toml"), toml).unwrap();
+    };
+    config(false);
+    let out = newsmirror(&["run", "--site", site.to_str().unwrap(), "--push"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let files = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(files.lines().filter(|f| f.starts_with("_changes/") && f.ends_with(".jsonl")).count(), 2, "{files}");
+    assert!(!files.contains("_warc/"), "evidence is not committed unless asked: {files}");
+    assert!(site.join("_warc").is_dir(), "but it is written");
+
+    config(true);
+    *items.lock().unwrap() = 2;
+    let out = newsmirror(&["run", "--site", site.to_str().unwrap(), "--push"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("WARC evidence"), "{}", text(&out));
+    let log = git(&remote, &["log", "--format=%s", "main"]);
+    assert!(log.lines().next().unwrap().ends_with(": WARC evidence"), "{log}");
+    let files = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(files.lines().filter(|f| f.starts_with("_warc/")).count(), 1, "this run's file only: {files}");
+    assert_eq!(files.lines().filter(|f| f.starts_with("_changes/") && f.ends_with(".jsonl")).count(), 4, "{files}");
+}

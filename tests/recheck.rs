@@ -43,8 +43,12 @@ fn story(n: &str) -> String {
 /// A server for `/world/<name>.html` pages as `pages` says at each request;
 /// pages answer `ETag` and honour `If-None-Match`.
 fn server(pages: &Pages) -> TestServer {
+    server_with(pages, Vec::new())
+}
+
+/// [`server`] with more routes (feeds).
+fn server_with(pages: &Pages, mut routes: Vec<(String, common::http::Handler)>) -> TestServer {
     let names: Vec<String> = pages.lock().unwrap().keys().cloned().collect();
-    let mut routes: Vec<(String, common::http::Handler)> = Vec::new();
     for name in names {
         let pages = pages.clone();
         let key = name.clone();
@@ -105,8 +109,11 @@ fn at(offset_secs: i64) -> String {
 
 /// `recheck --json` at T0 + `offset`; its summary.
 fn recheck(site: &Path, offset: i64, extra: &[&str]) -> serde_json::Value {
-    let now = at(offset);
-    let mut args = vec!["recheck", "--site", site.to_str().unwrap(), "--json", "--now", &now];
+    recheck_at(site, &at(offset), extra)
+}
+
+fn recheck_at(site: &Path, now: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["recheck", "--site", site.to_str().unwrap(), "--json", "--now", now];
     args.extend_from_slice(extra);
     let out = newsmirror(&args);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -283,6 +290,104 @@ fn run_files_are_only_ever_added_and_texts_kept_once() {
     assert!(post.contains(P2));
 }
 
+/// Feeds on the test server, `/<name>.xml` each with one item linking
+/// `/world/<name>.html`: `paged` and `same` give a summary (so their posts
+/// are made from the article page), `fed` the whole text.
+fn feeds_server(pages: &Pages) -> TestServer {
+    let port = Arc::new(std::sync::OnceLock::<u16>::new());
+    let mut routes: Vec<(String, common::http::Handler)> = Vec::new();
+    for (name, body) in [
+        ("paged", "<p>The council met on Tuesday and…</p>".to_string()),
+        ("same", "<p>The council met on Tuesday and…</p>".to_string()),
+        ("fed", format!("<p>{P1}</p><p>{P2}</p><p>{P3}</p>")),
+    ] {
+        let port = port.clone();
+        routes.push((
+            format!("/{name}.xml"),
+            handler(move |_, _| {
+                let link = format!("http://127.0.0.1:{}/world/{name}.html", port.get().unwrap());
+                let title = format!("Story {name}");
+                let item = common::It { title: &title, link: &link, body: &body, ..Default::default() };
+                common::http::ok("application/rss+xml", common::rss(&[item]))
+            }),
+        ));
+    }
+    let srv = server_with(pages, routes);
+    port.set(srv.port).unwrap();
+    srv
+}
+
+/// Sources `Paged`, `Fed` and `Same` of [`feeds_server`].
+fn feeds_config(site: &Path, srv: &TestServer, extra_defaults: &str) {
+    std::fs::write(
+        site.join("newsmirror.toml"),
+        format!(
+            "[defaults]\nallow_private = true\nretries = 0\ntimeout = 5\n{extra_defaults}\n\n\
+             [[source]]\nname = \"Paged\"\nurl = \"{}\"\nfull_text = true\n\n\
+             [[source]]\nname = \"Fed\"\nurl = \"{}\"\nfull_text = false\n\n\
+             [[source]]\nname = \"Same\"\nurl = \"{}\"\nfull_text = true\n",
+            srv.url("/paged.xml"),
+            srv.url("/fed.xml"),
+            srv.url("/same.xml")
+        ),
+    )
+    .unwrap();
+}
+
+/// A post made from its article page is compared with the page as it was
+/// captured, so an edit before the first re-check is an edit; a post of
+/// the feed's text takes its baseline at its first re-check. The capture
+/// is kept in `_changes/`, so a fresh clone knows it too.
+#[test]
+fn the_captured_page_is_the_baseline_of_a_post_made_from_it() {
+    let pages: Pages = Arc::default();
+    set(&pages, "paged", Page::Html(story("paged")));
+    set(&pages, "fed", Page::Html(story("fed")));
+    set(&pages, "same", Page::Html(story("same")));
+    let srv = feeds_server(&pages);
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path();
+    feeds_config(site, &srv, "");
+    let out = newsmirror(&["run", "--site", site.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::text(&out));
+    assert_eq!(srv.requests("/world/paged.html").len(), 1);
+    assert_eq!(srv.requests("/world/fed.html").len(), 0, "the feed's text is whole: no page fetched");
+    assert_eq!(kinds(site, "Story paged"), ["captured"]);
+    assert!(kinds(site, "Story fed").is_empty());
+
+    // Two originals are rewritten before the first re-check; the third is
+    // as captured, which the re-check reads the same (no false edit).
+    let rewritten = |n: &str| {
+        Page::Html(article(&format!("Story {n}"), &[P1, "The mayor now says work will start next year.", P3]))
+    };
+    set(&pages, "paged", rewritten("paged"));
+    set(&pages, "fed", rewritten("fed"));
+    let now = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let r = recheck_at(site, &now, &[]);
+    assert_eq!(counts(&r), [3, 2, 1, 0, 0, 0, 0, 0], "{r}");
+    assert_eq!(kinds(site, "Story same"), ["captured", "unchanged"]);
+    assert_eq!(kinds(site, "Story paged"), ["captured", "edited"]);
+    assert_eq!(kinds(site, "Story fed"), ["unchanged"], "baselined at its first re-check");
+    let captured = &history(site, "Story paged")[0];
+    assert!(
+        captured["hash"].as_str().is_some_and(|h| h.len() == 64) && captured["extractor"].is_string(),
+        "{captured}"
+    );
+
+    // A fresh clone (no state, no index) reads the same from the files.
+    let totals = status_totals(site);
+    assert_eq!(totals["edited"], 1, "{totals}");
+    std::fs::remove_dir_all(site.join(".newsmirror")).unwrap();
+    let mut list: serde_json::Value =
+        serde_json::from_slice(&newsmirror(&["status", "--site", site.to_str().unwrap(), "--json"]).stdout).unwrap();
+    let edited: u64 = list.as_array_mut().unwrap().iter().map(|s| s["recheck"]["edited"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(edited, 1, "{list}");
+    // The schedule and the baselines go on from the files.
+    let later = (chrono::Utc::now() + chrono::Duration::hours(7)).to_rfc3339();
+    let r = recheck_at(site, &later, &[]);
+    assert_eq!(counts(&r), [3, 3, 0, 0, 0, 0, 0, 0], "{r}");
+}
+
 /// Two clones re-check at once and push: their run files never conflict,
 /// and each side's history is whole after a pull.
 #[test]
@@ -324,8 +429,9 @@ fn racing_pushes_merge_without_conflict() {
     assert_eq!(t["checked"], 11);
 }
 
-/// `evidence = "warc"`: every re-check fetch as WARC records that warcio
-/// reads back, digests verified, each observation naming its record.
+/// `evidence = "warc"`: every fetch of a run (feeds, article pages) and of
+/// a re-check as WARC records that warcio reads back, digests verified,
+/// each observation naming its record.
 #[test]
 #[cfg_attr(not(nm_python), ignore = "needs python3 with venv (Debian's python3-venv) to install warcio")]
 fn warc_evidence_reads_back_with_warcio() {
@@ -336,6 +442,16 @@ fn warc_evidence_reads_back_with_warcio() {
     recheck(site, 2 * 3600, &[]);
     set(&pages, "gone404", Page::Status(404));
     recheck(site, 7 * 3600, &[]);
+    // A run: three feeds fetched, two article pages made into posts.
+    let fpages: Pages = Arc::default();
+    for n in ["paged", "fed", "same"] {
+        set(&fpages, n, Page::Html(story(n)));
+    }
+    let fsrv = feeds_server(&fpages);
+    let ran = tempfile::tempdir().unwrap();
+    feeds_config(ran.path(), &fsrv, "evidence = \"warc\"");
+    let out = newsmirror(&["run", "--site", ran.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::text(&out));
 
     let venv = tempfile::tempdir().unwrap();
     let run = |cmd: &mut std::process::Command| {
@@ -363,8 +479,32 @@ for f in sorted(glob.glob(sys.argv[1] + '/_warc/**/*.warc.gz', recursive=True)):
             out.append(rec)
 print(json.dumps(out))
 "#;
-    let stdout = run(std::process::Command::new(venv.path().join("bin/python")).args(["-c", script]).arg(site));
-    let records: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
+    let read = |site: &Path| -> Vec<serde_json::Value> {
+        let stdout = run(std::process::Command::new(venv.path().join("bin/python")).args(["-c", script]).arg(site));
+        serde_json::from_str(&stdout).unwrap()
+    };
+
+    let records = read(ran.path());
+    let responses: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "response").collect();
+    assert!(responses.iter().all(|r| r["digest_ok"] == true && r["status"] == "200"), "{responses:?}");
+    assert_eq!(records.iter().filter(|r| r["type"] == "request").count(), responses.len());
+    let mut uris: Vec<&str> = responses.iter().map(|r| r["uri"].as_str().unwrap()).collect();
+    uris.sort_unstable();
+    let want: Vec<String> =
+        ["/fed.xml", "/paged.xml", "/same.xml", "/world/paged.html", "/world/same.html"].map(|p| fsrv.url(p)).into();
+    assert_eq!(uris, want, "the feeds and the pages made into posts, once each");
+    let feed = responses.iter().find(|r| r["uri"].as_str().unwrap().ends_with("/paged.xml")).unwrap();
+    assert!(feed["text"].as_str().unwrap().contains("<rss"), "{feed}");
+    let captured = &history(ran.path(), "Story paged")[0];
+    let id = captured["warc"].as_str().unwrap_or_else(|| panic!("the capture names no record: {captured}"));
+    let page = responses.iter().find(|r| r["id"] == id).unwrap();
+    assert!(page["uri"].as_str().unwrap().ends_with("/world/paged.html"));
+    assert!(page["text"].as_str().unwrap().contains("The council met"), "{page}");
+    let run_files: std::collections::HashSet<&str> = records.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(run_files.len(), 1, "one file per run");
+    run(std::process::Command::new(venv.path().join("bin/warcio")).args(["check", "-v"]).args(run_files.iter()));
+
+    let records = read(site);
     let responses: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "response").collect();
     assert!(records.iter().any(|r| r["type"] == "warcinfo"));
     assert_eq!(records.iter().filter(|r| r["type"] == "request").count(), responses.len());

@@ -91,7 +91,7 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
             outln!("{}", report::totals(&report, started.elapsed()));
             update_lists(site, config, &report);
             if publish.commit {
-                publish_report(site, &report, publish).or_exit(Exit::Publish)?;
+                publish_report(site, &report, publish, config.settings.evidence_commit).or_exit(Exit::Publish)?;
             }
             Ok(if report.failures() > 0 { Exit::SourceFailed } else { Exit::Ok })
         }
@@ -118,10 +118,23 @@ pub(super) fn publish_report(
     site: &Path,
     report: &pipeline::RunReport,
     publish: Publish,
+    commit_warc: bool,
 ) -> Result<(), crate::publish::PublishError> {
     match crate::publish::commit(site, report)? {
         Some(id) => outln!("committed {}: {}", &id[..id.len().min(10)], crate::publish::message(report)),
         None => outln!("nothing new to commit"),
+    }
+    let warc: Vec<_> =
+        report.files.iter().filter(|p| p.starts_with(crate::recheck::evidence::WARC_DIR)).cloned().collect();
+    if commit_warc
+        && let Some(id) = crate::publish::commit_files(
+            site,
+            &warc,
+            true,
+            &format!("{}: WARC evidence", crate::publish::message(report)),
+        )?
+    {
+        outln!("committed {}: WARC evidence", &id[..id.len().min(10)]);
     }
     if publish.push {
         let attempts = crate::publish::push(site)?;

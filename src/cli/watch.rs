@@ -108,7 +108,7 @@ fn after_round(site: &Path, config: &Config, report: &pipeline::RunReport, w: &W
         }
     }
     if w.publish.commit
-        && let Err(e) = publish_report(site, report, w.publish)
+        && let Err(e) = publish_report(site, report, w.publish, config.settings.evidence_commit)
     {
         eprintln!("error: {e}");
     }

@@ -19,6 +19,9 @@ pub struct Draft {
     /// What relative URLs in `html` are relative to.
     pub base: Option<Url>,
     pub page: Option<Url>,
+    /// The page's article as plain text, when the content came from the
+    /// page: what the first re-check compares the original with.
+    pub page_text: Option<String>,
 }
 
 /// The rules for an item: the source's own, else its link's site's.
@@ -31,7 +34,7 @@ pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet)
 /// text was kept.
 pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> (Draft, Option<String>) {
     if source.is_raw() {
-        return (Draft { html: item.body.clone(), base: base_of(item, link), page: None }, None);
+        return (Draft { html: item.body.clone(), base: base_of(item, link), page: None, page_text: None }, None);
     }
     let html = match item.body_kind {
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
@@ -53,7 +56,7 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
         FullText::Auto => extract::is_summary(&cleaned) && !link.is_some_and(is_video_page),
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
-    (Draft { html: cleaned, base: base_of(item, link), page }, note)
+    (Draft { html: cleaned, base: base_of(item, link), page, page_text: None }, note)
 }
 
 /// Relative URLs in an item resolve against its `xml:base`, then its link,
@@ -95,7 +98,9 @@ pub fn with_page(
         // The page is the better text only when it has more of it: a paywall
         // or a consent wall extracts to less than the feed's summary.
         Ok(article) if article.text_chars > extract::visible_chars(&draft.html) => {
-            (Draft { html: article.html, base: Some(final_url), page: draft.page }, None)
+            // Read as the re-check reads the page, so the two compare.
+            let page_text = Some(extract::plain_text(&article.html));
+            (Draft { html: article.html, base: Some(final_url), page: draft.page, page_text }, None)
         }
         Ok(_) => fail(draft, "the page's article is no longer than the feed's content".into()),
         Err(e) => fail(draft, e.to_string()),

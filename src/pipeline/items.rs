@@ -17,6 +17,7 @@ use crate::config::Source;
 use crate::extract::bounds;
 use crate::feed::Item;
 use crate::fetch::{Body, FetchError, Fetched, Validators};
+use crate::store::Capture;
 
 /// Stack of the threads that parse and extract. The bounds keep trees
 /// within [`bounds::PAGE`]'s depth, for which a few megabytes are plenty;
@@ -71,15 +72,16 @@ pub fn guarded<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> Resul
 }
 
 /// An item's final HTML from its draft and fetched page, or why it has
-/// none. A panic while using the page keeps the feed's content; one while
-/// sanitising that fails the item.
+/// none, with the page's text when the HTML came from the page. A panic
+/// while using the page keeps the feed's content; one while sanitising
+/// that fails the item.
 pub fn finish_item(
     item: &Item,
     draft: content::Draft,
     page: Option<Result<Body, String>>,
     source: &Source,
     ctx: &RunContext,
-) -> (Option<String>, Vec<String>) {
+) -> (Option<String>, Option<Capture>, Vec<String>) {
     let mut notes = Vec::new();
     let name = || item.link.clone().unwrap_or_else(|| format!("\"{}\"", crate::text::clean_line(&item.title)));
     let draft = match page {
@@ -99,11 +101,16 @@ pub fn finish_item(
         }
         None => draft,
     };
+    let capture = draft.page_text.clone().map(|text| Capture {
+        hash: crate::recheck::classify::text_hash(&text),
+        text,
+        warc: None,
+    });
     match guarded(|| format!("item {}", name()), || content::finish(draft, source)) {
-        Ok(html) => (Some(html), notes),
+        Ok(html) => (Some(html), capture, notes),
         Err(e) => {
             notes.push(format!("{e}; not written"));
-            (None, notes)
+            (None, None, notes)
         }
     }
 }
@@ -124,7 +131,17 @@ impl<'a> Pages<'a> {
         Pages { ctx, source, deadline, failures: Mutex::default(), held: Default::default() }
     }
 
-    pub async fn fetch(&self, url: &Url) -> Result<Body, String> {
+    /// The page, or why there is none; the WARC record of the fetch, when
+    /// the source keeps evidence.
+    pub async fn fetch(&self, url: &Url) -> (Result<Body, String>, Option<String>) {
+        match self.fetch_page(url).await {
+            Ok((page, record)) => (page, record),
+            Err(why) => (Err(why), None),
+        }
+    }
+
+    /// `Err`: not fetched at all.
+    async fn fetch_page(&self, url: &Url) -> Result<(Result<Body, String>, Option<String>), String> {
         let host = url.host_str().unwrap_or_default().to_string();
         let failed = |m: &HashMap<String, u32>| m.get(&host).copied().unwrap_or(0);
         if self.failures.lock().map(|m| failed(&m)).unwrap_or(0) >= GIVE_UP_AFTER {
@@ -146,6 +163,7 @@ impl<'a> Pages<'a> {
         let mut req = super::request(self.source, url.as_str(), &validators);
         req.max_body = Some(bounds::PAGE.max_bytes as u64);
         let fetched = tokio::time::timeout_at(self.deadline, self.ctx.fetcher.fetch(&req)).await;
+        let record = fetched.as_ref().ok().and_then(|f| self.ctx.evidence(self.source, &req, f));
         let (result, host_down) = match fetched {
             Err(_) => return Err(out_of_time()),
             Ok(Ok(Fetched::Body(b))) => (Ok(b), false),
@@ -163,7 +181,7 @@ impl<'a> Pages<'a> {
             let n = m.entry(host).or_insert(0);
             *n = if host_down { *n + 1 } else { 0 };
         }
-        result
+        Ok((result, record))
     }
 }
 

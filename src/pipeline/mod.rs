@@ -22,13 +22,15 @@ use futures::StreamExt;
 use url::Url;
 
 pub use failure::Failure;
+pub use items::blocking_threads;
 pub use preview::{Preview, preview};
 
 use crate::config::{Config, Images, Source};
 use crate::extract::RuleSet;
 use crate::feed::{self, Item, ParseOptions};
-use crate::fetch::{Body, Fetched, Fetcher, Request, Trust, Validators};
+use crate::fetch::{Body, FetchError, Fetched, Fetcher, Request, Trust, Validators};
 use crate::images::{self, ImageMirror};
+use crate::recheck;
 use crate::store::{self as store_mod, KeyReader, Keys, Staged, Stager, Store, StoreError};
 
 /// How one source fared.
@@ -59,6 +61,9 @@ pub struct RunReport {
     pub sources: Vec<SourceReport>,
     /// SIGINT or SIGTERM stopped the run after the post being written.
     pub interrupted: bool,
+    /// Files added under the site besides the posts (`_changes/…`), to be
+    /// committed with them.
+    pub files: Vec<PathBuf>,
 }
 
 impl RunReport {
@@ -118,6 +123,8 @@ pub fn run(
         .build()
         .map_err(|source| StoreError::Io { path: opts.site.clone(), source })?;
     let settings = fetcher.settings().clone();
+    // One id names the run's files in `_changes/` and `_warc/`.
+    let run_id = recheck::history::run_id(opts.run_time);
     let ctx = Arc::new(RunContext {
         images: ImageMirror::new(&opts.site, settings.image_max_bytes, settings.images_max_bytes_per_run),
         fetcher,
@@ -125,6 +132,7 @@ pub fn run(
         site: opts.site.clone(),
         stager: store.stager(),
         run_time: opts.run_time,
+        warc: std::sync::Mutex::new(recheck::evidence::Warc::new(&opts.site, &run_id, opts.run_time)),
     });
     let mut jobs = Vec::new();
     let mut report = RunReport::default();
@@ -139,6 +147,7 @@ pub fn run(
     let stop = Arc::new(AtomicBool::new(false));
     store.stop_on(stop.clone());
     let mut waiting: BTreeMap<usize, (Source, Fetch)> = BTreeMap::new();
+    let mut captures = Captures::new(&opts.site, &run_id, opts.run_time);
     runtime.block_on(async {
         let stop_requested = stop_signal(stop.clone());
         tokio::pin!(stop_requested);
@@ -160,7 +169,7 @@ pub fn run(
             waiting.insert(i, (source, fetched));
             while let Some((source, fetched)) = waiting.remove(&next_index) {
                 next_index += 1;
-                let outcome = write(&mut store, &source, fetched);
+                let outcome = write(&mut store, &mut captures, &source, fetched);
                 let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome };
                 on_source(&entry);
                 report.sources.push(entry);
@@ -171,15 +180,21 @@ pub fn run(
         }
     });
     report.interrupted = stop.load(Ordering::SeqCst);
+    // Sources still at work (a stopped run) may have staged posts or be
+    // writing evidence: their threads finish with the runtime first.
+    drop(runtime);
+    report.files.extend(captures.finish());
+    match ctx.warc.lock().map(|mut w| w.finish()) {
+        Ok(Ok(files)) => report.files.extend(files),
+        Ok(Err(e)) => tracing::warn!(error = %e, "WARC evidence of this run is incomplete"),
+        Err(_) => tracing::warn!("WARC evidence of this run is incomplete"),
+    }
     if report.interrupted {
         for (_, (_, fetched)) in std::mem::take(&mut waiting) {
             if let Fetch::Ready { posts, .. } = fetched {
                 store_mod::discard(posts);
             }
         }
-        // Sources still at work may have staged posts: their threads finish
-        // with the runtime, then their files go.
-        drop(runtime);
         if let Err(e) = store.remove_temporaries() {
             tracing::warn!(error = %e, "could not remove the posts staged by the stopped run");
         }
@@ -193,6 +208,70 @@ pub fn run(
     Ok(report)
 }
 
+/// The run's record of which posts were made from their article pages,
+/// as observations of kind `captured` in `_changes/`: the baseline a
+/// re-check compares with, kept where a fresh clone finds it.
+struct Captures {
+    site: PathBuf,
+    run_id: String,
+    at: i64,
+    writer: Option<recheck::history::RunWriter>,
+    now: DateTime<Utc>,
+    failed: bool,
+}
+
+impl Captures {
+    fn new(site: &std::path::Path, run_id: &str, now: DateTime<Utc>) -> Captures {
+        Captures {
+            site: site.to_path_buf(),
+            run_id: run_id.to_string(),
+            at: now.timestamp(),
+            writer: None,
+            now,
+            failed: false,
+        }
+    }
+
+    /// Record the captures of posts just written; their paths.
+    fn record(&mut self, source: &str, written: Vec<(PathBuf, Option<store_mod::Capture>)>) -> Vec<PathBuf> {
+        let mut paths = Vec::with_capacity(written.len());
+        for (path, capture) in written {
+            if let Some(c) = capture
+                && !self.failed
+            {
+                let rel = path.strip_prefix(&self.site).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                let (site, run_id, now) = (&self.site, &self.run_id, self.now);
+                // Texts of new articles are new: the run does not read the
+                // history for the ones already kept (a repeat costs a line).
+                let writer = self
+                    .writer
+                    .get_or_insert_with(|| recheck::history::RunWriter::new(site, run_id, now, Default::default()));
+                let mut obs = recheck::Observation::captured(rel, source.to_string(), self.at, c.hash.clone());
+                obs.warc = c.warc.clone();
+                if let Err(e) = writer.store_text(&c.hash, &c.text).and_then(|()| writer.write(&obs)) {
+                    // The post stands; its first re-check takes the baseline instead.
+                    tracing::warn!(error = %e, "could not record the captured text; re-checks will take their own baseline");
+                    self.failed = true;
+                }
+            }
+            paths.push(path);
+        }
+        paths
+    }
+
+    /// Flush the files; those added, relative to the site.
+    fn finish(&mut self) -> Vec<PathBuf> {
+        match self.writer.take().map(recheck::history::RunWriter::finish) {
+            Some(Ok(files)) => files,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "could not record the captured texts");
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
 /// What every source of a run shares.
 struct RunContext {
     fetcher: Fetcher,
@@ -201,6 +280,20 @@ struct RunContext {
     site: PathBuf,
     stager: Stager,
     run_time: DateTime<Utc>,
+    /// `evidence = "warc"`: the run's feed and page fetches.
+    warc: std::sync::Mutex<recheck::evidence::Warc>,
+}
+
+impl RunContext {
+    /// Keep a fetch as WARC records when the source asks for evidence; the
+    /// response record's id.
+    fn evidence(&self, source: &Source, req: &Request, fetched: &Result<Fetched, FetchError>) -> Option<String> {
+        // WARC records HTTP exchanges: an operator's `file://` feed is none.
+        if !source.recheck.warc || !(req.url.starts_with("http://") || req.url.starts_with("https://")) {
+            return None;
+        }
+        self.warc.lock().ok()?.record(req, fetched, Utc::now())
+    }
 }
 
 /// A new item between parsing and rendering.
@@ -234,7 +327,9 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     let deadline = tokio::time::Instant::now() + ctx.fetcher.settings().source_deadline;
     // The feed's URL is the operator's: any address, `file://` too.
     let feed = Request { trust: Trust::Operator, ..request(source, &source.url, &validators) };
-    let body = match ctx.fetcher.fetch(&feed).await {
+    let fetched = ctx.fetcher.fetch(&feed).await;
+    ctx.evidence(source, &feed, &fetched);
+    let body = match fetched {
         Ok(Fetched::NotModified) => return Fetch::NotModified,
         Ok(Fetched::Body(b)) => b,
         Err(e) => return Fetch::Failed(Failure::from(&e)),
@@ -255,17 +350,20 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     let finished: Vec<Option<Finished>> = futures::stream::iter(pending.into_iter().map(|p| {
         let pages = &pages;
         async move {
-            let page = match &p.draft.page {
-                Some(url) => Some(pages.fetch(url).await),
-                None => None,
+            let (page, record) = match &p.draft.page {
+                Some(url) => {
+                    let (page, record) = pages.fetch(url).await;
+                    (Some(page), record)
+                }
+                None => (None, None),
             };
             let (ctx2, source2) = (ctx.clone(), source.clone());
             let work = move || {
                 let Pending { item, link, keys, draft } = p;
-                let (html, notes) = items::finish_item(&item, draft, page, &source2, &ctx2);
-                Ok((item, link, keys, html, notes))
+                let (html, capture, notes) = items::finish_item(&item, draft, page, &source2, &ctx2);
+                Ok((item, link, keys, html, capture, notes))
             };
-            let (item, link, keys, html, mut notes) = blocking(work).await.ok()?;
+            let (item, link, keys, html, capture, mut notes) = blocking(work).await.ok()?;
             let held = html.as_ref().map_or(0, String::len);
             pages.held.fetch_add(held, Ordering::SeqCst);
             let Some(mut html) = html else { return Some(Finished { notes, staged: None, late: false }) };
@@ -287,7 +385,9 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             }
             let (ctx2, source2) = (ctx.clone(), source.clone());
             let stage = move || {
-                let post = prepare::prepare(&item, link.as_ref(), keys, &source2, ctx2.run_time, html).into_new_post();
+                let mut post =
+                    prepare::prepare(&item, link.as_ref(), keys, &source2, ctx2.run_time, html).into_new_post();
+                post.capture = capture.map(|c| store_mod::Capture { warc: record, ..c });
                 ctx2.stager.stage(post).map_err(|e| Failure::Store(e.to_string()))
             };
             Some(Finished { notes, staged: Some(blocking(stage).await), late })
@@ -396,7 +496,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Se
     }
 }
 
-fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
+fn write(store: &mut Store, history: &mut Captures, source: &Source, fetched: Fetch) -> Outcome {
     let (outcome, validators) = match fetched {
         Fetch::NotModified => (Outcome::NotModified, None),
         Fetch::Failed(e) => (Outcome::Failed(e), None),
@@ -404,9 +504,15 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
             // A feed cut by `max_items` forgets its validators (stores none).
             let validators = if complete { validators } else { Validators::default() };
             match (store.write_posts(&source.name, posts, checked), failure) {
-                (Ok(written), None) => (Outcome::Fetched { items, written, notes }, Some(validators)),
+                (Ok(written), None) => {
+                    let written = history.record(&source.name, written);
+                    (Outcome::Fetched { items, written, notes }, Some(validators))
+                }
                 (Err(e), _) => (Outcome::Failed(Failure::Store(e.to_string())), None),
-                (Ok(_), Some(e)) => (Outcome::Failed(e), None),
+                (Ok(written), Some(e)) => {
+                    history.record(&source.name, written);
+                    (Outcome::Failed(e), None)
+                }
             }
         }
     };

@@ -95,6 +95,12 @@ pub fn prepare(
 
 impl Prepared {
     pub fn into_new_post(self) -> NewPost {
-        NewPost { contents: self.post.render(), link: self.post.link, keys: self.keys, name: self.file_name }
+        NewPost {
+            contents: self.post.render(),
+            link: self.post.link,
+            keys: self.keys,
+            name: self.file_name,
+            capture: None,
+        }
     }
 }

@@ -101,6 +101,10 @@ pub fn commit(site: &Path, report: &RunReport) -> Result<Option<String>, Publish
             paths.push(extra.to_string());
         }
     }
+    // The captured texts (`_changes/`) travel with their posts; `_warc/`
+    // is the operator's choice (see [`commit_files`]).
+    let evidence = std::path::Path::new(crate::recheck::evidence::WARC_DIR);
+    paths.extend(report.files.iter().filter(|p| !p.starts_with(evidence)).map(|p| p.to_string_lossy().into_owned()));
     let mut add = vec!["add", "--"];
     add.extend(paths.iter().map(String::as_str));
     git(site, &add)?;

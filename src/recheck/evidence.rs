@@ -1,5 +1,5 @@
-//! `evidence = "warc"`: each re-check fetch as WARC 1.1 `request` and
-//! `response` records, so a third party can replay or verify what was
+//! `evidence = "warc"`: each fetch of a feed, an article page (`run`) and
+//! a re-check as WARC 1.1 `request` and `response` records, so a third party can replay or verify what was
 //! seen with standard tools (warcio, pywb, replayweb.page).
 //!
 //! One gzip member per record (the convention readers seek by), one file
@@ -183,7 +183,7 @@ impl Warc {
             .open(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let info = format!(
-            "software: newsmirror/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: re-checks of mirrored articles; response records hold the decoded body and the Content-Type and validator headers, not the bytes on the wire\r\n",
+            "software: newsmirror/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: fetches of feeds, article pages and re-checks of mirrored articles; response records hold the decoded body and the Content-Type and validator headers, not the bytes on the wire\r\n",
             env!("CARGO_PKG_VERSION")
         );
         let id = self.next_id();

@@ -21,6 +21,11 @@ use serde::{Deserialize, Serialize};
 use super::state::{Fact, Kind, PostState};
 
 pub const CHANGES_DIR: &str = "_changes";
+
+/// Every observation, each post's in time order. Only the order within a
+/// post matters to a fold; this one is the `obs_by_post` index's, so
+/// SQLite sorts nothing.
+const BY_POST: &str = "SELECT json FROM obs ORDER BY post, at, path, line";
 const TEXTS_DIR: &str = "texts";
 
 /// One observation of one article, as its line in a run file says it.
@@ -61,13 +66,34 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// The run that wrote `post` from its article page at `at`, whose text
+    /// hashed to `hash`: the baseline of the first re-check.
+    pub fn captured(post: String, source: String, at: i64, hash: String) -> Observation {
+        Observation {
+            post,
+            source,
+            at,
+            kind: Kind::Captured,
+            status: None,
+            url: None,
+            hash: Some(hash),
+            extractor: Some(super::EXTRACTOR_VERSION.to_string()),
+            captured: Some(at),
+            baseline: None,
+            etag: None,
+            last_modified: None,
+            reason: None,
+            warc: None,
+        }
+    }
+
     /// What was found, to be judged again when the history is folded.
     pub fn fact(&self) -> Fact {
         match (self.kind, &self.hash) {
-            (Kind::Unchanged | Kind::Edited | Kind::Restored, Some(h)) => {
+            (Kind::Unchanged | Kind::Edited | Kind::Restored | Kind::Captured, Some(h)) => {
                 Fact::Present { hash: h.clone(), extractor: self.extractor.clone().unwrap_or_default() }
             }
-            (Kind::Unchanged | Kind::Edited | Kind::Restored, None) => Fact::NotModified,
+            (Kind::Unchanged | Kind::Edited | Kind::Restored | Kind::Captured, None) => Fact::NotModified,
             (Kind::Missing | Kind::Deleted, _) => Fact::Gone,
             (Kind::Blocked, _) => Fact::Blocked,
             (Kind::Unreachable, _) => Fact::Unreachable,
@@ -81,6 +107,14 @@ impl Observation {
         }
         if state.captured.is_none() {
             state.captured = self.captured;
+        }
+        // A capture sets the baseline only: it is no check, so neither the
+        // schedule nor the totals count it.
+        if self.kind == Kind::Captured {
+            if let Some(h) = &self.hash {
+                state.capture_baseline(h, self.extractor.as_deref().unwrap_or_default(), self.at);
+            }
+            return Kind::Captured;
         }
         if let Some(b) = &self.baseline {
             let x = self.extractor.as_deref().unwrap_or_default();
@@ -156,7 +190,10 @@ impl Index {
                  path TEXT NOT NULL, line INTEGER NOT NULL, post TEXT NOT NULL, at INTEGER NOT NULL,
                  json TEXT NOT NULL, PRIMARY KEY (path, line)) WITHOUT ROWID;
              CREATE INDEX IF NOT EXISTS obs_by_post ON obs (post, at);
-             CREATE TABLE IF NOT EXISTS texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;",
+             CREATE TABLE IF NOT EXISTS texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS heads (
+                 rel TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL, from_url TEXT,
+                 source TEXT NOT NULL, date INTEGER NOT NULL) WITHOUT ROWID;",
         )
         .map_err(db)?;
         Ok(Index { conn, path: path.to_path_buf(), site: site.to_path_buf() })
@@ -192,6 +229,12 @@ impl Index {
             if start == 0 {
                 self.db(tx.execute("DELETE FROM obs WHERE path = ?1", [&rel]))?;
             }
+            // Prepared once: parsing the SQL again per line cost more than
+            // the inserts themselves.
+            let mut add_text = self.db(tx.prepare_cached("INSERT OR IGNORE INTO texts (hash, text) VALUES (?1, ?2)"))?;
+            let mut add_obs = self.db(tx.prepare_cached(
+                "INSERT OR IGNORE INTO obs (path, line, post, at, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+            ))?;
             let mut offset = start;
             for line in bytes[..whole].split_inclusive(|b| *b == b'\n') {
                 let at_line = offset;
@@ -204,10 +247,7 @@ impl Index {
                 if is_texts {
                     match serde_json::from_str::<StoredText>(text) {
                         Ok(t) => {
-                            self.db(tx.execute(
-                                "INSERT OR IGNORE INTO texts (hash, text) VALUES (?1, ?2)",
-                                params![t.hash, t.text],
-                            ))?;
+                            self.db(add_text.execute(params![t.hash, t.text]))?;
                         }
                         Err(e) => {
                             tracing::warn!(file = %rel, offset = at_line, error = %e, "unreadable text line skipped")
@@ -217,16 +257,14 @@ impl Index {
                 }
                 match serde_json::from_str::<Observation>(text) {
                     Ok(o) => {
-                        self.db(tx.execute(
-                            "INSERT OR IGNORE INTO obs (path, line, post, at, json) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![rel, at_line, o.post, o.at, text],
-                        ))?;
+                        self.db(add_obs.execute(params![rel, at_line, o.post, o.at, text]))?;
                     }
                     Err(e) => {
                         tracing::warn!(file = %rel, offset = at_line, error = %e, "unreadable observation skipped")
                     }
                 }
             }
+            drop((add_text, add_obs));
             self.db(tx.execute(
                 "INSERT OR REPLACE INTO files (path, offset) VALUES (?1, ?2)",
                 params![rel, start + whole as i64],
@@ -240,18 +278,72 @@ impl Index {
     /// `confirm_after` gives a source's confirmation delay in seconds.
     pub fn states(&self, confirm_after: &dyn Fn(&str) -> i64) -> Result<HashMap<String, PostState>, HistoryError> {
         let mut out: HashMap<String, PostState> = HashMap::new();
-        for o in self.observations()? {
-            let state = out.entry(o.post.clone()).or_default();
-            o.fold_into(state, confirm_after(&o.source));
+        // Folded as the rows come, a post at a time (they come by post), so
+        // memory follows the posts, not the length of their history.
+        let mut stmt = self.db(self.conn.prepare(BY_POST))?;
+        let mut rows = self.db(stmt.query([]))?;
+        let mut current: Option<(String, PostState)> = None;
+        while let Some(row) = self.db(rows.next())? {
+            let Some(json) = row.get_ref(0).ok().and_then(|v| v.as_str().ok()) else { continue };
+            let Ok(o) = serde_json::from_str::<Observation>(json) else { continue };
+            if current.as_ref().is_none_or(|(post, _)| *post != o.post) {
+                if let Some((post, state)) = current.take() {
+                    out.insert(post, state);
+                }
+                let state = out.remove(&o.post).unwrap_or_default();
+                current = Some((o.post.clone(), state));
+            }
+            if let Some((_, state)) = current.as_mut() {
+                o.fold_into(state, confirm_after(&o.source));
+            }
+        }
+        if let Some((post, state)) = current {
+            out.insert(post, state);
         }
         Ok(out)
     }
 
-    /// Every observation, oldest first.
+    /// Every observation, each post's oldest first.
     pub fn observations(&self) -> Result<Vec<Observation>, HistoryError> {
-        let mut stmt = self.db(self.conn.prepare("SELECT json FROM obs ORDER BY at, path, line"))?;
+        let mut stmt = self.db(self.conn.prepare(BY_POST))?;
         let rows = self.db(stmt.query_map([], |r| r.get::<_, String>(0)))?;
         Ok(rows.flatten().filter_map(|j| serde_json::from_str(&j).ok()).collect())
+    }
+
+    /// The post heads read by earlier runs (see [`super::targets::Head`]).
+    pub fn heads(&self) -> Result<HashMap<String, super::targets::Head>, HistoryError> {
+        let mut stmt = self.db(self.conn.prepare("SELECT rel, size, mtime, from_url, source, date FROM heads"))?;
+        let rows = self.db(stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                super::targets::Head {
+                    size: r.get(1)?,
+                    mtime: r.get(2)?,
+                    from: r.get(3)?,
+                    source: r.get(4)?,
+                    date: r.get(5)?,
+                },
+            ))
+        }))?;
+        Ok(rows.flatten().collect())
+    }
+
+    /// Keep heads read afresh. Those of removed posts stay: a few bytes each,
+    /// never read again unless a post comes back at the same path.
+    pub fn save_heads(&self, heads: &[(String, super::targets::Head)]) -> Result<(), HistoryError> {
+        if heads.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db(self.conn.unchecked_transaction())?;
+        {
+            let mut add = self.db(tx.prepare_cached(
+                "INSERT OR REPLACE INTO heads (rel, size, mtime, from_url, source, date) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            ))?;
+            for (rel, h) in heads {
+                self.db(add.execute(params![rel, h.size, h.mtime, h.from, h.source, h.date]))?;
+            }
+        }
+        self.db(tx.commit())
     }
 
     pub fn known_texts(&self) -> Result<HashSet<String>, HistoryError> {

@@ -82,8 +82,7 @@ pub struct Totals {
 
 impl Totals {
     pub fn add(&mut self, k: Kind) {
-        self.checked += 1;
-        *match k {
+        let count = match k {
             Kind::Unchanged => &mut self.unchanged,
             Kind::Edited => &mut self.edited,
             Kind::Missing => &mut self.missing,
@@ -91,7 +90,11 @@ impl Totals {
             Kind::Blocked => &mut self.blocked,
             Kind::Unreachable => &mut self.unreachable,
             Kind::Restored => &mut self.restored,
-        } += 1;
+            // The capture is not a check.
+            Kind::Captured => return,
+        };
+        *count += 1;
+        self.checked += 1;
     }
 }
 
@@ -133,15 +136,26 @@ pub enum RecheckError {
 /// One run: what is due, fetched politely, judged, recorded.
 pub fn run(config: &Config, opts: &Options, fetcher: Fetcher) -> Result<Report, RecheckError> {
     let started = Instant::now();
-    let index = Index::open(&opts.site)?;
     let sources: HashMap<&str, &Source> = config.sources.iter().map(|s| (s.name.as_str(), s)).collect();
     let defaults = &config.settings.recheck;
     let settings_of = |name: &str| sources.get(name).map_or(defaults, |s| &s.recheck);
     let confirm = |name: &str| settings_of(name).confirm_after.as_secs() as i64;
-    let mut states = index.states(&confirm)?;
+    let index = Index::open(&opts.site)?;
+    let known = index.heads()?;
+    // The new posts are read (on every core) while the history is folded.
+    let (states, listed) = std::thread::scope(|scope| {
+        let posts = scope.spawn(|| targets::list(&opts.site, &known));
+        (index.states(&confirm), posts.join())
+    });
+    drop(known);
+    let mut states = states?;
+    let (targets, fresh) = listed.map_err(|_| RecheckError::Io("internal error while reading the posts".into()))?;
+    index.save_heads(&fresh)?;
+    drop(fresh);
+    let history_read = started.elapsed();
     let now = opts.now.timestamp();
     let mut due: Vec<(schedule::Priority, Target)> = Vec::new();
-    for t in targets::list(&opts.site) {
+    for t in targets {
         let settings = settings_of(&t.source);
         let Some(steps) = &settings.schedule else { continue };
         let state = states.get(&t.rel);
@@ -155,6 +169,7 @@ pub fn run(config: &Config, opts: &Options, fetcher: Fetcher) -> Result<Report, 
     }
     due.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.rel.cmp(&b.1.rel)));
     let total_due = due.len();
+    let posts_read = started.elapsed();
     if !opts.all
         && let Some(b) = opts.budget
     {
@@ -164,8 +179,12 @@ pub fn run(config: &Config, opts: &Options, fetcher: Fetcher) -> Result<Report, 
     let run_id = history::run_id(opts.now);
     let mut writer = history::RunWriter::new(&opts.site, &run_id, opts.now, index.known_texts()?);
     let warc = Arc::new(Mutex::new(evidence::Warc::new(&opts.site, &run_id, opts.now)));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread drives every request: an unchanged article is a 304 and
+    // a few microseconds of work, which threads handing each other wake-ups
+    // would cost more than they share. Pages are read on blocking threads.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_blocking_threads(crate::pipeline::blocking_threads())
         .build()
         .map_err(|e| RecheckError::Io(format!("cannot start the runtime: {e}")))?;
     let fetcher = Arc::new(fetcher);
@@ -180,15 +199,21 @@ pub fn run(config: &Config, opts: &Options, fetcher: Fetcher) -> Result<Report, 
         notable: Vec::new(),
         interrupted: false,
     };
+    // Shared by the source's jobs, not copied into each.
+    let mut shared: HashMap<String, Arc<Source>> =
+        sources.iter().map(|(name, s)| (name.to_string(), Arc::new((*s).clone()))).collect();
     let jobs: Vec<Job> = due
         .into_iter()
         .map(|(_, t)| {
             let state = states.get(&t.rel);
-            let source = sources.get(t.source.as_str()).map(|s| (*s).clone()).unwrap_or_else(|| {
-                let mut s = Source::with_defaults(t.source.clone(), t.from.to_string());
-                s.recheck = defaults.clone();
-                s
-            });
+            let source = shared
+                .entry(t.source.clone())
+                .or_insert_with(|| {
+                    let mut s = Source::with_defaults(t.source.clone(), t.from.to_string());
+                    s.recheck = defaults.clone();
+                    Arc::new(s)
+                })
+                .clone();
             let usable = state.is_some_and(|s| s.current.is_some() && s.gone == Gone::No);
             let validators = match state {
                 Some(s) if usable => Validators { etag: s.etag.clone(), last_modified: s.last_modified.clone() },
@@ -238,6 +263,7 @@ pub fn run(config: &Config, opts: &Options, fetcher: Fetcher) -> Result<Report, 
         Ok(())
     });
     report.deferred = total_due - checked.min(total_due);
+    let fetched = started.elapsed();
     let mut files = writer.finish()?;
     result?;
     if let Ok(mut w) = warc.lock() {
@@ -245,13 +271,20 @@ pub fn run(config: &Config, opts: &Options, fetcher: Fetcher) -> Result<Report, 
     }
     report.files = files;
     index.ingest()?;
+    tracing::debug!(
+        read = ?history_read,
+        due = ?(posts_read - history_read),
+        checks = ?(fetched - posts_read),
+        recorded = ?(started.elapsed() - fetched),
+        "recheck phases"
+    );
     Ok(report)
 }
 
 /// What one check needs, cloned out of the config and the history.
 struct Job {
     target: Target,
-    source: Source,
+    source: Arc<Source>,
     validators: Validators,
     rules: Option<crate::extract::Rules>,
     had_text: bool,
@@ -317,8 +350,10 @@ async fn check(
             obs.last_modified = body.validators.last_modified.clone();
             let original = target.from.clone();
             let extra = source.recheck.soft_404.clone();
-            let had_text = had_text || targets::post_has_text(&target.path);
+            let post = target.path.clone();
             let judged = tokio::task::spawn_blocking(move || {
+                // Reading the post blocks: not on the thread driving the requests.
+                let had_text = had_text || targets::post_has_text(&post);
                 let (html, _) = crate::extract::decode_page(&body.bytes, body.charset.as_deref());
                 let final_url = Url::parse(&body.final_url).unwrap_or_else(|_| original.clone());
                 classify::judge_page(&html, &original, &final_url, rules.as_ref(), &extra, had_text)

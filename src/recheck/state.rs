@@ -32,6 +32,9 @@ pub enum Kind {
     Blocked,
     Unreachable,
     Restored,
+    /// Not a re-check: the run that wrote the post from its article page
+    /// recorded the page's text as the baseline.
+    Captured,
 }
 
 impl Kind {
@@ -44,6 +47,7 @@ impl Kind {
             Kind::Blocked => "blocked",
             Kind::Unreachable => "unreachable",
             Kind::Restored => "restored",
+            Kind::Captured => "captured",
         }
     }
 }

@@ -59,6 +59,19 @@ pub struct NewPost {
     pub name: String,
     pub contents: String,
     pub link: String,
+    /// The page text the contents were extracted from, if they were.
+    pub capture: Option<Capture>,
+}
+
+/// The article page's text a post was made from (a paragraph a line) and
+/// its hash as the re-check computes it, so the first re-check can compare
+/// the original with what was captured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capture {
+    pub hash: String,
+    pub text: String,
+    /// The page's WARC response record, with `evidence = "warc"`.
+    pub warc: Option<String>,
 }
 
 /// A post whose contents are on disk under a temporary name in `_posts/`
@@ -69,6 +82,7 @@ pub struct Staged {
     /// File name before collision suffixes (`YYYY-MM-DD-head.md`).
     pub name: String,
     pub link: String,
+    pub capture: Option<Capture>,
     tmp: PathBuf,
 }
 
@@ -98,7 +112,7 @@ impl Stager {
             let _ = fs::remove_file(&tmp);
             return Err(io(source));
         }
-        Ok(Staged { keys: post.keys, name: post.name, link: post.link, tmp })
+        Ok(Staged { keys: post.keys, name: post.name, link: post.link, capture: post.capture, tmp })
     }
 }
 
@@ -302,8 +316,14 @@ impl Store {
     /// [`KeyReader`]), so only this run's own writes need checking here.
     /// Sources are written in config order, so names collide as FORMAT.md
     /// says whichever source finished first. Returns the paths written, in
-    /// order. Every staged file is either renamed or removed.
-    pub fn write_posts(&mut self, source: &str, posts: Vec<Staged>, checked: bool) -> Result<Vec<PathBuf>, StoreError> {
+    /// order, each with its [`Capture`]. Every staged file is either renamed
+    /// or removed.
+    pub fn write_posts(
+        &mut self,
+        source: &str,
+        posts: Vec<Staged>,
+        checked: bool,
+    ) -> Result<Vec<(PathBuf, Option<Capture>)>, StoreError> {
         let mut planned: Vec<(Staged, String)> = Vec::new();
         let mut skipped = Vec::new();
         let mut posts = posts.into_iter();
@@ -376,7 +396,7 @@ impl Store {
             }
             let dest = self.posts_dir.join(&name);
             match rename_noreplace(&post.tmp, &dest) {
-                Ok(()) => written.push(dest),
+                Ok(()) => written.push((dest, post.capture)),
                 Err(source) => {
                     discard(std::iter::once(post));
                     failure = Some(StoreError::Io { path: dest, source });
