@@ -106,7 +106,9 @@ fn manifest(file: &PathBuf) -> Vec<Page> {
             let mut parts = line.split('\t');
             let name = parts.next()?.to_string();
             let path = PathBuf::from(parts.next()?);
-            let url = parts.next().and_then(|u| url::Url::parse(u).ok());
+            // Entries without a web address ("hard::...") get none, as a page
+            // a run fetches always has one.
+            let url = parts.next().and_then(|u| url::Url::parse(u).ok()).filter(|u| matches!(u.scheme(), "http" | "https"));
             Some(Page { name, path, url })
         })
         .collect()

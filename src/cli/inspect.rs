@@ -167,10 +167,7 @@ pub(super) fn extract(
     let (html, encoding) = crate::extract::decode_page(&body.bytes, body.charset.as_deref());
     match crate::extract::extract_page(&html, base.as_ref(), chosen) {
         Ok(article) => {
-            let how = match &article.method {
-                crate::extract::Method::Selector(s) => format!("content selector {s:?}"),
-                crate::extract::Method::Readability => "readability (no content selector matched)".to_string(),
-            };
+            let how = article.method.to_string();
             eprintln!("{input}: {}, {} characters of text, by {how}", encoding.name(), article.text_chars);
             let clean = crate::sanitize::sanitize(&article.html, base.as_ref());
             if text {

@@ -7,9 +7,12 @@
 //! which scored best of the Rust options on Mozilla's own test pages, see
 //! `bench/extract-eval.sh`).
 
+mod boilerplate;
 mod builtin;
 mod decode;
+mod metadata;
 mod rules;
+mod structured;
 
 use std::collections::HashSet;
 
@@ -17,6 +20,7 @@ use dom_query::{Document, Matcher, NodeRef};
 use url::Url;
 
 pub use decode::decode_page;
+pub use metadata::{PageMeta, clean_author, parse_date};
 pub use rules::{RuleSet, Rules, Selector, normalise_domain};
 
 use crate::text;
@@ -28,6 +32,8 @@ pub struct Article {
     /// Characters of visible text, for comparing with the feed's content.
     pub text_chars: usize,
     pub method: Method,
+    /// Title, author and publication time the page states.
+    pub meta: PageMeta,
 }
 
 /// How the article was found, for `newsmirror extract` and the run report.
@@ -35,7 +41,19 @@ pub struct Article {
 pub enum Method {
     /// A rule's `content` selector.
     Selector(String),
+    /// The page's own marking: `itemprop="articleBody"` or JSON-LD `articleBody`.
+    Structured(&'static str),
     Readability,
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Method::Selector(s) => write!(f, "content selector {s:?}"),
+            Method::Structured(s) => write!(f, "the page's {s}"),
+            Method::Readability => f.write_str("readability"),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -68,25 +86,55 @@ pub fn clean_fragment(html: &str, rules: Option<&Rules>) -> String {
 /// page's relative links.
 pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Result<Article, ExtractError> {
     let doc = Document::from(html);
+    let meta = metadata::page_meta(&doc);
     remove_all(&doc, rules);
-    if let Some((html, selector)) = rules.and_then(|r| select_content(&doc, &r.content)) {
-        let text_chars = visible_chars(&html);
-        if text_chars > 0 {
-            return Ok(Article { html, text_chars, method: Method::Selector(selector) });
-        }
-    }
-    let mut readability = dom_smoothie::Readability::with_document(doc, url.map(Url::as_str), None)
-        .map_err(|e| ExtractError::Readability(e.to_string()))?;
-    let article = readability.parse().map_err(|e| match e {
-        dom_smoothie::ReadabilityError::GrabFailed => ExtractError::NoArticle,
-        e => ExtractError::Readability(e.to_string()),
-    })?;
-    let html = article.content.to_string();
+    let found = rules.and_then(|r| select_content(&doc, &r.content)).map(|(html, s)| (html, Method::Selector(s)));
+    let found = found.or_else(|| {
+        structured::marked_body(&doc).map(|html| (html, Method::Structured("itemprop=\"articleBody\"")))
+    });
+    let (html, method) = match found {
+        Some(found) => found,
+        None => readability_or_json_ld(doc, url, &meta)?,
+    };
+    // Every path drops the same furniture: a site's rule names its article
+    // container, and the container still holds bylines and share bars.
+    let html = boilerplate::clean(&html);
     let text_chars = visible_chars(&html);
     if text_chars == 0 {
         return Err(ExtractError::NoArticle);
     }
-    Ok(Article { html, text_chars, method: Method::Readability })
+    Ok(Article { html, text_chars, method, meta })
+}
+
+/// Readability's article, unless the page's JSON-LD `articleBody` holds
+/// twice its text (Readability took a fragment) or Readability found none.
+fn readability_or_json_ld(doc: Document, url: Option<&Url>, meta: &PageMeta) -> Result<(String, Method), ExtractError> {
+    let from_json_ld = || {
+        meta.article_body
+            .as_deref()
+            .and_then(structured::json_ld_body)
+            .map(|html| (html, Method::Structured("JSON-LD articleBody")))
+    };
+    let parsed = dom_smoothie::Readability::with_document(doc, url.map(Url::as_str), None)
+        .map_err(|e| ExtractError::Readability(e.to_string()))
+        .and_then(|mut r| {
+            r.parse().map_err(|e| match e {
+                dom_smoothie::ReadabilityError::GrabFailed => ExtractError::NoArticle,
+                e => ExtractError::Readability(e.to_string()),
+            })
+        });
+    match parsed {
+        Ok(article) => {
+            let html = article.content.to_string();
+            let chars = visible_chars(&html);
+            match from_json_ld() {
+                Some((body, how)) if visible_chars(&body) > 2 * chars => Ok((body, how)),
+                _ if chars == 0 => Err(ExtractError::NoArticle),
+                _ => Ok((html, Method::Readability)),
+            }
+        }
+        Err(e) => from_json_ld().ok_or(e),
+    }
 }
 
 /// The text of an article, a paragraph per line, for `extract --text`.

@@ -1,0 +1,347 @@
+//! What a reader does not want inside an extracted article, by generic
+//! rules (no per-site ones): share/follow/newsletter blocks, "related" and
+//! "more" lists, comment sections, bylines and datelines, image credits,
+//! captions repeated after their first showing, and the author's e-mail and
+//! social handles at the end.
+//!
+//! Applied to the article whichever way it was found (a site's `content`
+//! selector, the page's structured signals, Readability), so every path
+//! drops the same furniture. Every removal is bounded: a block holding a
+//! large share of the article's text is never removed by its name alone,
+//! since losing article text is worse than keeping a caption.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use dom_query::{Document, NodeRef};
+use regex::Regex;
+
+/// A block named like furniture goes only when it holds at most this share
+/// of the article's text.
+const MAX_SHARE: f64 = 0.3;
+/// Lines matched by their words (bylines, credits, datelines) are short.
+const SHORT_LINE: usize = 140;
+
+/// The article HTML without its furniture.
+pub fn clean(html: &str) -> String {
+    let doc = Document::fragment(html);
+    let total = text_len(&doc.root());
+    if total == 0 {
+        return html.to_string();
+    }
+    let mut changed = remove_named(&doc, total);
+    changed |= remove_headed_lists(&doc, total);
+    changed |= remove_lines(&doc);
+    changed |= remove_link_lists(&doc, total);
+    changed |= remove_repeats(&doc);
+    changed |= remove_trailing_contacts(&doc);
+    if !changed {
+        return html.to_string();
+    }
+    doc.select("html").inner_html().to_string()
+}
+
+fn text_len(node: &NodeRef) -> usize {
+    node.text().chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Class and id words that name furniture.
+const NAMED: &[&str] = &[
+    "share",
+    "sharing",
+    "social",
+    "newsletter",
+    "subscri",
+    "signup",
+    "sign-up",
+    "related",
+    "recommend",
+    "comment",
+    "disqus",
+    "byline",
+    "dateline",
+    "breadcrumb",
+    "promo",
+    "outbrain",
+    "taboola",
+    "sidebar",
+    "author-bio",
+    "authorbio",
+    "author-info",
+    "more-stories",
+    "morestories",
+    "read-more",
+    "readmore",
+    "most-read",
+    "mostread",
+    "popular",
+    "trending",
+    "credit",
+    "toolbar",
+    "tag-list",
+    "taglist",
+    "follow",
+    "advert",
+    "sponsor",
+    "post-meta",
+    "entry-meta",
+    "article-meta",
+    "meta-info",
+    "timestamp",
+    "pubdate",
+    "published",
+    "print",
+    "widget",
+    "teaser",
+];
+/// Whole class words that name furniture (too short to match inside others).
+const NAMED_WORDS: &[&str] = &["ad", "ads", "tags", "meta", "date", "time", "author", "nav", "menu", "footer", "rating"];
+/// Words that name the article itself: an element with one of these is
+/// never furniture by name (`share` in `article-share-body` notwithstanding).
+const CONTENT_WORDS: &[&str] = &["article-body", "articlebody", "post-body", "entry-content", "story-body", "main-content"];
+const FURNITURE_TAGS: &[&str] = &["nav", "aside", "form", "button", "footer", "menu", "select", "textarea", "input"];
+
+fn is_named_furniture(node: &NodeRef) -> bool {
+    let name = node.node_name().unwrap_or_default();
+    if FURNITURE_TAGS.contains(&name.as_ref()) {
+        return true;
+    }
+    if let Some(role) = node.attr("role") {
+        if matches!(role.as_ref(), "navigation" | "complementary" | "contentinfo" | "banner" | "menu") {
+            return true;
+        }
+    }
+    let mut words = String::new();
+    for a in ["class", "id"] {
+        if let Some(v) = node.attr(a) {
+            words.push(' ');
+            words.push_str(&v.to_ascii_lowercase());
+        }
+    }
+    if words.is_empty() || CONTENT_WORDS.iter().any(|w| words.contains(w)) {
+        return false;
+    }
+    words
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .any(|w| NAMED.iter().any(|n| w.contains(n)) || w.split(['-', '_']).any(|part| NAMED_WORDS.contains(&part)))
+}
+
+fn remove_named(doc: &Document, total: usize) -> bool {
+    let mut changed = false;
+    for node in doc.select("*").nodes() {
+        if node.parent().is_none() || !is_named_furniture(node) {
+            continue;
+        }
+        let len = text_len(node);
+        if (len as f64) <= MAX_SHARE * total as f64 {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    // Our own patterns, fixed at compile time and covered by the tests.
+    cell.get_or_init(|| Regex::new(pattern).expect("built-in pattern"))
+}
+
+/// A heading that introduces a list of other stories or the comments.
+fn is_more_heading(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)^\W*(related|more (from|on|about|stories|news|in)|read more|see also|also read|read also|recommended|you may also like|you might also like|most (read|popular)|popular|trending|further reading|more like this|comments?|leave a (reply|comment)|\d+ comments?|mehr zum thema|mehr (aus|zu|von)|weitere (artikel|beiträge|nachrichten|themen)|das könnte sie auch interessieren|lesen sie auch|verwandte|kommentare|à lire aussi|lire aussi|sur le même sujet|leer más|noticias relacionadas|te puede interesar|相关(新闻|阅读|文章|报道)|相關(新聞|閱讀|文章|報導)|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀)\b?.{0,30}$",
+    )
+    .is_match(text.trim())
+}
+
+fn remove_headed_lists(doc: &Document, total: usize) -> bool {
+    let mut changed = false;
+    for h in doc.select("h1, h2, h3, h4, h5, h6, strong, b, p").nodes() {
+        if h.parent().is_none() {
+            continue;
+        }
+        let text = h.text();
+        if text.chars().count() > 60 || !is_more_heading(&text) {
+            continue;
+        }
+        // The heading and the list right after it; a heading alone (a
+        // "Comments" title with nothing after) goes too.
+        let next = h.next_element_sibling();
+        if let Some(n) = next.filter(|n| {
+            let name = n.node_name().unwrap_or_default();
+            matches!(name.as_ref(), "ul" | "ol" | "div" | "section" | "p")
+                && (text_len(n) as f64) <= MAX_SHARE * total as f64
+                && (name.as_ref() != "p" && name.as_ref() != "div" || link_share(n) > 0.5)
+        }) {
+            n.remove_from_parent();
+        }
+        h.remove_from_parent();
+        changed = true;
+    }
+    changed
+}
+
+/// Share of `node`'s text that sits inside links.
+fn link_share(node: &NodeRef) -> f64 {
+    let all = text_len(node);
+    if all == 0 {
+        return 0.0;
+    }
+    let linked: usize = node.descendants().iter().filter(|d| d.is("a")).map(text_len).sum();
+    linked as f64 / all as f64
+}
+
+/// A list of links (three or more short items, nearly all link text) is a
+/// list of other stories; a list of sources inside a paragraph is not a list.
+fn remove_link_lists(doc: &Document, total: usize) -> bool {
+    let mut changed = false;
+    for list in doc.select("ul, ol").nodes() {
+        if list.parent().is_none() {
+            continue;
+        }
+        let items: Vec<NodeRef> = list.element_children().into_iter().filter(|c| c.is("li")).collect();
+        if items.len() < 3 {
+            continue;
+        }
+        let len = text_len(list);
+        let short = items.iter().all(|i| text_len(i) < 120);
+        if short && link_share(list) > 0.85 && (len as f64) <= MAX_SHARE * total as f64 {
+            list.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Bylines, datelines, credits and share prompts: short blocks that are
+/// nothing but that.
+fn is_furniture_line(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > SHORT_LINE {
+        return false;
+    }
+    regex(
+        &RE,
+        r"(?x)^(
+            (?i:by|von|par|por|di|door|written\ by|text:|author:|autor:)\s+\p{Lu}[\p{L}.'’\-]*(\s+\p{Lu}[\p{L}.'’\-]*){0,3}
+              ((\s*(,|and|&|und|et|y)\s*\p{Lu}[\p{L}.'’\-]*(\s+\p{Lu}[\p{L}.'’\-]*){0,3})*)(\s*[,|–—-]\s*.{0,60})?
+          | (?i:published|updated|posted|last\ updated|first\ published|veröffentlicht|aktualisiert|stand|publié|mis\ à\ jour|publicado|actualizado)
+              [\s:,]*(?i:on|am|le|el|at)?\s*(\d|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|today|yesterday|heute|gestern)).{0,50}
+          | (?i:photo|photograph|picture|image|credit|foto|bild|quelle|crédit|source)s?\s*(:|(?i:by|credit)|©)\s*.{0,100}
+          | (\(|\[)(?i:photo|image|picture|foto)s?\s*(:|(?i:by)).{0,100}
+          | .{0,80}(?i:getty\ images|shutterstock|ap\ photo|afp\ via|reuters/|/\ ?reuters|/\ ?afp|/\ ?dpa|picture\ alliance|imago\ images).{0,60}
+          | ©.{0,100}
+          | (?i:share|share\ this|share\ on|follow\ us|follow\ me|sign\ up|subscribe|newsletter|teilen|folgen\ sie|partager|compartir)\b.{0,80}
+          | \d{1,2}[:.]\d{2}\s*(?i:am|pm|a\.m\.|p\.m\.|uhr|h)?\s*
+          | ((?i:mon|tues|wednes|thurs|fri|satur|sun)(?i:day),?\s+)?(\d{1,2}\.?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli|oktober|dezember)\p{Ll}*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}
+              (\s*(at|um|,|-|–|\|)?\s*\d{1,2}[:.]\d{2}\s*(?i:am|pm|a\.m\.|p\.m\.|uhr)?)?(\s*\p{L}{2,4})?
+          | \d{1,2}\.?\s+(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli|oktober|dezember)\p{Ll}*\.?,?\s+\d{4}
+              (\s*(at|um|,|-|–|\|)?\s*\d{1,2}[:.]\d{2}\s*(?i:am|pm|uhr)?)?
+          | \d{4}-\d{2}-\d{2}([T\ ]\d{2}:\d{2}(:\d{2})?)?
+          | \d{1,2}[./]\d{1,2}[./]\d{2,4}(\s*(,|-|–|\|)?\s*\d{1,2}[:.]\d{2}\s*(?i:uhr|am|pm)?)?
+        )\W*$",
+    )
+    .is_match(t)
+}
+
+fn remove_lines(doc: &Document) -> bool {
+    let mut changed = false;
+    for node in doc.select("p, div, span, li, figcaption, small, time, address, h4, h5, h6, em, cite").nodes() {
+        if node.parent().is_none() {
+            continue;
+        }
+        // Only the block that is the line, not a container around more.
+        if node.element_children().iter().any(|c| c.is("p, div, ul, ol, table, figure, section, article")) {
+            continue;
+        }
+        if node.is("time") || is_furniture_line(&node.text()) {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// A caption (or any block) shown again: the first showing stays.
+fn remove_repeats(doc: &Document) -> bool {
+    let mut seen = HashSet::new();
+    let mut changed = false;
+    for node in doc.select("p, figcaption, li, h2, h3, h4, blockquote, [class*=caption]").nodes() {
+        if node.parent().is_none() {
+            continue;
+        }
+        let key: String = node.text().split_whitespace().collect::<Vec<_>>().join(" ");
+        if key.chars().count() < 20 {
+            continue;
+        }
+        if !seen.insert(key) {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// The last blocks, when short and holding an e-mail address or a social
+/// handle ("Follow @reporter", "jane@paper.com"), sign the author off.
+fn remove_trailing_contacts(doc: &Document) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"(?i)([\w.+-]+@[\w-]+\.[\w.]+|(^|\s)@\w{2,}|\bon (twitter|x|instagram|facebook|bluesky|threads)\b|\b(twitter|instagram|facebook|bluesky)\s*:)",
+    );
+    let blocks = doc.select("p, div, li").nodes().to_vec();
+    let mut changed = false;
+    let leaves: Vec<&NodeRef> =
+        blocks.iter().filter(|n| !n.element_children().iter().any(|c| c.is("p, div, li"))).collect();
+    for node in leaves.iter().rev().take(3) {
+        let text = node.text();
+        if text.chars().count() <= 200 && re.is_match(&text) {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn furniture_lines() {
+        for line in [
+            "By Jane Doe",
+            "By JANE DOE and John Roe, Associated Press",
+            "Published 4:00 am",
+            "Updated March 3, 2021 at 5:12 p.m. EST",
+            "Photo: Jane Doe/Getty Images",
+            "(AP Photo/Evan Vucci)",
+            "March 3, 2021",
+            "31. Mai 2012",
+            "Share this article",
+        ] {
+            assert!(is_furniture_line(line), "{line}");
+        }
+        for line in [
+            "By the time the police arrived, the crowd had gone.",
+            "Published reports say the minister resigned on Tuesday after a vote.",
+            "The share price fell by a third.",
+            "警方表示，事件仍在调查中。",
+        ] {
+            assert!(!is_furniture_line(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn more_headings() {
+        assert!(is_more_heading("Related stories"));
+        assert!(is_more_heading("More from Politics"));
+        assert!(is_more_heading("相关新闻"));
+        assert!(!is_more_heading("Relatedness in graph theory is a deep topic with many results"));
+    }
+}
