@@ -10,10 +10,10 @@
 //! large share of the article's text is never removed by its name alone,
 //! since losing article text is worse than keeping a caption.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use dom_query::{Document, NodeRef};
+use dom_query::{Document, NodeId, NodeRef};
 use regex::Regex;
 
 /// A block named like furniture goes only when it holds at most this share
@@ -152,7 +152,7 @@ fn is_more_heading(text: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     regex(
         &RE,
-        r"(?i)^\W*(related|more (from|on|about|stories|news|in)|read more|see also|also read|read also|recommended|you may also like|you might also like|most (read|popular)|popular|trending|further reading|more like this|comments?|leave a (reply|comment)|\d+ comments?|mehr zum thema|mehr (aus|zu|von)|weitere (artikel|beiträge|nachrichten|themen)|das könnte sie auch interessieren|lesen sie auch|verwandte|kommentare|à lire aussi|lire aussi|sur le même sujet|leer más|noticias relacionadas|te puede interesar|相关(新闻|阅读|文章|报道)|相關(新聞|閱讀|文章|報導)|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀)\b?.{0,30}$",
+        r"(?i)^\W*(related|more (from|on|about|stories|news|in)|read more|see also|also read|read also|recommended|you may also like|you might also like|most (read|popular)|popular|trending|further reading|more like this|comments?|leave a (reply|comment)|\d+ comments?|mehr zum thema|mehr (aus|zu|von)|weitere (artikel|beiträge|nachrichten|themen)|das könnte sie auch interessieren|lesen sie auch|verwandte|ähnliche (beiträge|artikel)|siehe auch|weitere informationen|schon gelesen|auch interessant|mehr dazu|czytaj (też|także|również)|lea (más|también)|kommentare|à lire aussi|lire aussi|sur le même sujet|leer más|noticias relacionadas|te puede interesar|相关(新闻|阅读|文章|报道)|相關(新聞|閱讀|文章|報導)|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀)\b?.{0,30}$",
     )
     .is_match(text.trim())
 }
@@ -268,7 +268,7 @@ fn remove_lines(doc: &Document) -> bool {
 
 /// A caption (or any block) shown again: the first showing stays.
 fn remove_repeats(doc: &Document) -> bool {
-    let mut seen = HashSet::new();
+    let mut seen: HashMap<String, NodeId> = HashMap::new();
     let mut changed = false;
     for node in doc.select("p, figcaption, li, h2, h3, h4, blockquote, [class*=caption]").nodes() {
         if node.parent().is_none() {
@@ -278,9 +278,17 @@ fn remove_repeats(doc: &Document) -> bool {
         if key.chars().count() < 20 {
             continue;
         }
-        if !seen.insert(key) {
-            node.remove_from_parent();
-            changed = true;
+        match seen.get(&key) {
+            // A caption's paragraph repeats its container's text; that is
+            // one showing, not two.
+            Some(first) if node.ancestors(None).iter().any(|a| a.id == *first) => {}
+            Some(_) => {
+                node.remove_from_parent();
+                changed = true;
+            }
+            None => {
+                seen.insert(key, node.id);
+            }
         }
     }
     changed

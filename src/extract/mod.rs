@@ -94,7 +94,18 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
     });
     let (html, method) = match found {
         Some(found) => found,
-        None => readability_or_json_ld(doc, url, &meta)?,
+        None => {
+            let single = structured::single_article(&doc);
+            let (html, method) = readability_or_json_ld(doc, url, &meta)?;
+            // The page's one <article> when it holds twice what Readability
+            // kept: Readability took one section of it (tuned on the even
+            // half of trafilatura's set; a 1.3 ratio cost as much precision
+            // as it won recall).
+            match single {
+                Some(a) if visible_chars(&a) > 2 * visible_chars(&html) => (a, Method::Structured("<article>")),
+                _ => (html, method),
+            }
+        }
     };
     // Every path drops the same furniture: a site's rule names its article
     // container, and the container still holds bylines and share bars.
@@ -115,6 +126,9 @@ fn readability_or_json_ld(doc: Document, url: Option<&Url>, meta: &PageMeta) -> 
             .and_then(structured::json_ld_body)
             .map(|html| (html, Method::Structured("JSON-LD articleBody")))
     };
+    // `parse` retries with looser policies when the strict one finds too
+    // little; one fixed policy (strict, moderate or clean) lost 2 to 5
+    // points of recall on trafilatura's set.
     let parsed = dom_smoothie::Readability::with_document(doc, url.map(Url::as_str), None)
         .map_err(|e| ExtractError::Readability(e.to_string()))
         .and_then(|mut r| {

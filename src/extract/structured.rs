@@ -36,3 +36,13 @@ pub fn json_ld_body(body: &str) -> Option<String> {
     }
     (super::visible_chars(&html) >= MIN_MARKED).then_some(html)
 }
+
+/// The page's one `<article>` element, when it has exactly one.
+pub fn single_article(doc: &Document) -> Option<String> {
+    let found = doc.select("article");
+    if found.length() != 1 {
+        return None;
+    }
+    let html = found.html().to_string();
+    (super::visible_chars(&html) >= MIN_MARKED).then_some(html)
+}
