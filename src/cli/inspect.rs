@@ -111,11 +111,18 @@ pub(super) fn status(config: Option<&Path>, site: &Path, json: bool, markdown: b
     if list.iter().any(|s| matches!(s.health, "failing" | "silent")) { EXIT_SOURCE_FAILED } else { EXIT_OK }
 }
 
+/// What `extract` prints.
+pub(super) enum ExtractOutput {
+    Html,
+    Text,
+    Json,
+}
+
 pub(super) fn extract(
     input: &str,
     base_url: Option<&str>,
     rules: Option<&str>,
-    text: bool,
+    output: ExtractOutput,
     config: Option<&Path>,
 ) -> u8 {
     let config = match config.map(Path::to_path_buf).or_else(|| Config::locate(None, Path::new(".")).ok()) {
@@ -170,10 +177,21 @@ pub(super) fn extract(
             let how = article.method.to_string();
             eprintln!("{input}: {}, {} characters of text, by {how}", encoding.name(), article.text_chars);
             let clean = crate::sanitize::sanitize(&article.html, base.as_ref());
-            if text {
-                println!("{}", crate::extract::plain_text(&clean));
-            } else {
-                println!("{clean}");
+            match output {
+                ExtractOutput::Text => println!("{}", crate::extract::plain_text(&clean)),
+                ExtractOutput::Html => println!("{clean}"),
+                ExtractOutput::Json => {
+                    let meta = &article.meta;
+                    let value = serde_json::json!({
+                        "text": crate::extract::plain_text(&clean),
+                        "html": clean,
+                        "title": meta.title,
+                        "author": meta.author,
+                        "date": meta.published.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                        "method": how,
+                    });
+                    println!("{value:#}");
+                }
             }
             EXIT_OK
         }

@@ -194,6 +194,9 @@ enum Command {
         /// Print the article's plain text, a paragraph per line, instead of HTML.
         #[arg(long)]
         text: bool,
+        /// Print JSON: text, html, title, author, date and the rule or extractor that found the article.
+        #[arg(long, conflicts_with = "text")]
+        json: bool,
         /// The config whose [[rules]] and sources apply [default: ./newsmirror.toml if there is one].
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
@@ -223,8 +226,15 @@ pub fn main() -> ExitCode {
         Command::Status { config, site, json, markdown } => inspect::status(config.as_deref(), &site, json, markdown),
         Command::Build { site, out, config } => site::build(&site, out, config.as_deref()),
         Command::Serve { site, out, config, port } => site::serve(&site, out, config.as_deref(), port),
-        Command::Extract { input, base_url, rules, text, config } => {
-            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), text, config.as_deref())
+        Command::Extract { input, base_url, rules, text, json, config } => {
+            let output = if json {
+                inspect::ExtractOutput::Json
+            } else if text {
+                inspect::ExtractOutput::Text
+            } else {
+                inspect::ExtractOutput::Html
+            };
+            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), output, config.as_deref())
         }
     };
     ExitCode::from(code)

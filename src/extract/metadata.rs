@@ -81,7 +81,10 @@ pub fn page_meta(doc: &Document) -> PageMeta {
         meta.published = doc.select("time[datetime]").iter().find_map(|t| t.attr("datetime").and_then(|d| parse_date(&d)));
     }
     if meta.title.is_none() {
-        meta.title = metas(&["og:title", "twitter:title"]).map(|t| bounded_line(&t, MAX_TITLE)).filter(|t| !t.is_empty());
+        meta.title = metas(&["og:title", "twitter:title"])
+            .or_else(|| doc.select("head title").iter().next().map(|t| t.text().to_string()))
+            .map(|t| bounded_line(&t, MAX_TITLE))
+            .filter(|t| !t.is_empty());
     }
     meta
 }

@@ -3,6 +3,7 @@
 //! summary, then sanitised. A raw source (`sanitize = false`) skips all of
 //! it: its post holds the feed's HTML exactly, as `FORMAT.md` requires.
 
+use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::config::{FullText, Source};
@@ -19,6 +20,10 @@ pub struct Draft {
     /// What relative URLs in `html` are relative to.
     pub base: Option<Url>,
     pub page: Option<Url>,
+    /// Author and publication time the fetched page states, for an item
+    /// whose feed names none (see [`fill_from_page`]).
+    pub page_author: Option<String>,
+    pub page_published: Option<DateTime<Utc>>,
 }
 
 /// The rules for an item: the source's own, else its link's site's.
@@ -29,7 +34,7 @@ pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet)
 /// The feed's own content, cleaned, and whether the page is wanted.
 pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> Draft {
     if source.is_raw() {
-        return Draft { html: item.body.clone(), base: link.cloned(), page: None };
+        return Draft { html: item.body.clone(), base: link.cloned(), page: None, page_author: None, page_published: None };
     }
     let html = match item.body_kind {
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
@@ -42,7 +47,7 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
         FullText::Auto => extract::is_summary(&cleaned) && !link.is_some_and(is_video_page),
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
-    Draft { html: cleaned, base: link.cloned(), page }
+    Draft { html: cleaned, base: link.cloned(), page, page_author: None, page_published: None }
 }
 
 /// Replace the draft's content with the article of its fetched page. On
@@ -73,10 +78,38 @@ pub fn with_page(
         // The page is the better text only when it has more of it: a paywall
         // or a consent wall extracts to less than the feed's summary.
         Ok(article) if article.text_chars > extract::visible_chars(&draft.html) => {
-            (Draft { html: article.html, base: Some(final_url), page: draft.page }, None)
+            let draft = Draft {
+                html: article.html,
+                base: Some(final_url),
+                page: draft.page,
+                page_author: article.meta.author,
+                page_published: article.meta.published,
+            };
+            (draft, None)
         }
-        Ok(_) => fail(draft, "the page's article is no longer than the feed's content".into()),
+        // Its byline and date still hold where the feed has none.
+        Ok(article) => fail(
+            Draft { page_author: article.meta.author, page_published: article.meta.published, ..draft },
+            "the page's article is no longer than the feed's content".into(),
+        ),
         Err(e) => fail(draft, e.to_string()),
+    }
+}
+
+/// The page's author and publication time where the feed item has none
+/// (FORMAT.md: the item's own value, else the page's, else the source name
+/// or the run time). A raw source keeps the feed as it is.
+pub fn fill_from_page(item: &mut Item, draft: &Draft, source: &Source) {
+    if source.is_raw() {
+        return;
+    }
+    if item.author.as_deref().is_none_or(|a| a.trim().is_empty()) {
+        if let Some(author) = &draft.page_author {
+            item.author = Some(author.clone());
+        }
+    }
+    if item.published.is_none() {
+        item.published = draft.page_published;
     }
 }
 

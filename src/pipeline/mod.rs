@@ -201,12 +201,13 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             let mut notes = Vec::new();
             let mut out = Vec::with_capacity(pending.len());
             for (p, page) in pending.into_iter().zip(pages) {
-                let Pending { item, link, keys, mut draft } = p;
+                let Pending { mut item, link, keys, mut draft } = p;
                 if let Some(page) = page {
                     let (with_page, note) = content::with_page(draft, page, &source, &ctx.rules);
                     draft = with_page;
                     notes.extend(note);
                 }
+                content::fill_from_page(&mut item, &draft, &source);
                 out.push((item, link, keys, content::finish(draft, &source)));
             }
             Ok((out, notes))
