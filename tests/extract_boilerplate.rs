@@ -95,7 +95,10 @@ fn a_site_rule_path_is_cleaned_too() {
     let a = extract::extract_page(&page("us-newspaper.html"), None, Some(&rules)).unwrap();
     assert_eq!(a.method, Method::Selector("div.story".into()));
     let text = extract::plain_text(&a.html);
-    assert!(text.contains(US_ARTICLE[0]) && !text.contains("By Maria Alvarez") && !text.contains("Related stories"), "{text}");
+    assert!(
+        text.contains(US_ARTICLE[0]) && !text.contains("By Maria Alvarez") && !text.contains("Related stories"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -163,8 +166,10 @@ fn page_metadata_fills_what_the_feed_lacks_and_nothing_else() {
     let config = toml_config(site.path(), &[("Local", &feed_server.url("/f.xml"))], "");
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "{}", text(&out));
-    let posts: Vec<String> =
-        posts(site.path()).iter().map(|n| std::fs::read_to_string(site.path().join("_posts").join(n)).unwrap()).collect();
+    let posts: Vec<String> = posts(site.path())
+        .iter()
+        .map(|n| std::fs::read_to_string(site.path().join("_posts").join(n)).unwrap())
+        .collect();
     let library = posts.iter().find(|p| p.contains("Library saved")).expect("library post");
     assert!(library.contains("author: Eleanor Price"), "{library}");
     assert!(library.contains("date: 2024-02-03T09:15:00.000Z"), "{library}");

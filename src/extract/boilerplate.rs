@@ -95,10 +95,12 @@ const NAMED: &[&str] = &[
     "teaser",
 ];
 /// Whole class words that name furniture (too short to match inside others).
-const NAMED_WORDS: &[&str] = &["ad", "ads", "tags", "meta", "date", "time", "author", "nav", "menu", "footer", "rating"];
+const NAMED_WORDS: &[&str] =
+    &["ad", "ads", "tags", "meta", "date", "time", "author", "nav", "menu", "footer", "rating"];
 /// Words that name the article itself: an element with one of these is
 /// never furniture by name (`share` in `article-share-body` notwithstanding).
-const CONTENT_WORDS: &[&str] = &["article-body", "articlebody", "post-body", "entry-content", "story-body", "main-content"];
+const CONTENT_WORDS: &[&str] =
+    &["article-body", "articlebody", "post-body", "entry-content", "story-body", "main-content"];
 const FURNITURE_TAGS: &[&str] = &["nav", "aside", "form", "button", "footer", "menu", "select", "textarea", "input"];
 
 fn is_named_furniture(node: &NodeRef) -> bool {

@@ -55,10 +55,8 @@ pub fn page_meta(doc: &Document) -> PageMeta {
             .and_then(|a| clean_author(&a));
     }
     if meta.author.is_none() {
-        meta.author = doc
-            .select("[itemprop=author] [itemprop=name], [rel=author]")
-            .iter()
-            .find_map(|n| clean_author(&n.text()));
+        meta.author =
+            doc.select("[itemprop=author] [itemprop=name], [rel=author]").iter().find_map(|n| clean_author(&n.text()));
     }
     if meta.published.is_none() {
         meta.published = metas(&[
@@ -78,7 +76,8 @@ pub fn page_meta(doc: &Document) -> PageMeta {
         .and_then(|d| parse_date(&d));
     }
     if meta.published.is_none() {
-        meta.published = doc.select("time[datetime]").iter().find_map(|t| t.attr("datetime").and_then(|d| parse_date(&d)));
+        meta.published =
+            doc.select("time[datetime]").iter().find_map(|t| t.attr("datetime").and_then(|d| parse_date(&d)));
     }
     if meta.title.is_none() {
         meta.title = metas(&["og:title", "twitter:title"])
@@ -126,8 +125,11 @@ fn json_ld(value: &Value, meta: &mut PageMeta, depth: usize) {
                     meta.author = map.get("author").and_then(person_name);
                 }
                 if meta.published.is_none() {
-                    meta.published =
-                        map.get("datePublished").or_else(|| map.get("dateCreated")).and_then(Value::as_str).and_then(parse_date);
+                    meta.published = map
+                        .get("datePublished")
+                        .or_else(|| map.get("dateCreated"))
+                        .and_then(Value::as_str)
+                        .and_then(parse_date);
                 }
                 if meta.title.is_none() {
                     meta.title = map
@@ -137,8 +139,11 @@ fn json_ld(value: &Value, meta: &mut PageMeta, depth: usize) {
                         .filter(|t| !t.is_empty());
                 }
                 if meta.article_body.is_none() {
-                    meta.article_body =
-                        map.get("articleBody").and_then(Value::as_str).filter(|b| !b.trim().is_empty()).map(str::to_string);
+                    meta.article_body = map
+                        .get("articleBody")
+                        .and_then(Value::as_str)
+                        .filter(|b| !b.trim().is_empty())
+                        .map(str::to_string);
                 }
             }
             if let Some(graph) = map.get("@graph") {
@@ -170,7 +175,8 @@ fn person_name(value: &Value) -> Option<String> {
 pub fn clean_author(raw: &str) -> Option<String> {
     let line = text::clean_line(raw);
     let line = line.trim();
-    let line = ["By ", "by ", "BY ", "Von ", "Par ", "Por "].iter().find_map(|p| line.strip_prefix(p)).unwrap_or(line).trim();
+    let line =
+        ["By ", "by ", "BY ", "Von ", "Par ", "Por "].iter().find_map(|p| line.strip_prefix(p)).unwrap_or(line).trim();
     let lower = line.to_ascii_lowercase();
     if line.is_empty()
         || line.chars().count() > MAX_AUTHOR

@@ -89,9 +89,8 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
     let meta = metadata::page_meta(&doc);
     remove_all(&doc, rules);
     let found = rules.and_then(|r| select_content(&doc, &r.content)).map(|(html, s)| (html, Method::Selector(s)));
-    let found = found.or_else(|| {
-        structured::marked_body(&doc).map(|html| (html, Method::Structured("itemprop=\"articleBody\"")))
-    });
+    let found = found
+        .or_else(|| structured::marked_body(&doc).map(|html| (html, Method::Structured("itemprop=\"articleBody\""))));
     let (html, method) = match found {
         Some(found) => found,
         None => {

@@ -34,7 +34,13 @@ pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet)
 /// The feed's own content, cleaned, and whether the page is wanted.
 pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> Draft {
     if source.is_raw() {
-        return Draft { html: item.body.clone(), base: link.cloned(), page: None, page_author: None, page_published: None };
+        return Draft {
+            html: item.body.clone(),
+            base: link.cloned(),
+            page: None,
+            page_author: None,
+            page_published: None,
+        };
     }
     let html = match item.body_kind {
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
