@@ -108,10 +108,11 @@ fn is_named_furniture(node: &NodeRef) -> bool {
     if FURNITURE_TAGS.contains(&name.as_ref()) {
         return true;
     }
-    if let Some(role) = node.attr("role") {
-        if matches!(role.as_ref(), "navigation" | "complementary" | "contentinfo" | "banner" | "menu") {
-            return true;
-        }
+    if node
+        .attr("role")
+        .is_some_and(|r| matches!(r.as_ref(), "navigation" | "complementary" | "contentinfo" | "banner" | "menu"))
+    {
+        return true;
     }
     let mut words = String::new();
     for a in ["class", "id"] {

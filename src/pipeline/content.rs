@@ -109,10 +109,10 @@ pub fn fill_from_page(item: &mut Item, draft: &Draft, source: &Source) {
     if source.is_raw() {
         return;
     }
-    if item.author.as_deref().is_none_or(|a| a.trim().is_empty()) {
-        if let Some(author) = &draft.page_author {
-            item.author = Some(author.clone());
-        }
+    if item.author.as_deref().is_none_or(|a| a.trim().is_empty())
+        && let Some(author) = &draft.page_author
+    {
+        item.author = Some(author.clone());
     }
     if item.published.is_none() {
         item.published = draft.page_published;
