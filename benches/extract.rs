@@ -82,7 +82,8 @@ fn main() {
 
 fn mozilla_pages() -> Vec<Page> {
     let dir = std::env::var_os("EXTRACT_PAGES").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/extraction/mozilla-readability/test/test-pages")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/extraction/mozilla-readability/test/test-pages")
     });
     let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
     let mut dirs: Vec<PathBuf> =
@@ -108,7 +109,8 @@ fn manifest(file: &PathBuf) -> Vec<Page> {
             let path = PathBuf::from(parts.next()?);
             // Entries without a web address ("hard::...") get none, as a page
             // a run fetches always has one.
-            let url = parts.next().and_then(|u| url::Url::parse(u).ok()).filter(|u| matches!(u.scheme(), "http" | "https"));
+            let url =
+                parts.next().and_then(|u| url::Url::parse(u).ok()).filter(|u| matches!(u.scheme(), "http" | "https"));
             Some(Page { name, path, url })
         })
         .collect()
