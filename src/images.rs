@@ -7,6 +7,8 @@
 //! temporary name and renamed into place). Only raster formats recognised by
 //! their magic bytes are kept: an SVG can carry script, and a "JPEG" that is
 //! an HTML error page is not an image. Any failure leaves the original link.
+//! Images come only from public addresses (unless `allow_private`): their
+//! URLs are the feed's choice.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +20,7 @@ use lol_html::{RewriteStrSettings, element, rewrite_str};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::fetch::{Fetched, Fetcher, Request, Validators};
+use crate::fetch::{Fetched, Fetcher, Request, Trust, Validators};
 
 /// Where a mirrored image is linked from in a post: the site root.
 pub const ASSETS_URL: &str = "/assets/";
@@ -29,9 +31,12 @@ pub struct ImageMirror {
     max_image: u64,
     budget: u64,
     spent: AtomicU64,
-    /// Image URL → asset file name (or the reason it failed), so an image
-    /// in many posts of one run is fetched once.
-    done: Mutex<HashMap<String, Result<String, String>>>,
+    /// (`allow_private`, image URL) → asset file name (or the reason it
+    /// failed), so an image in many posts of one run is fetched once. The
+    /// setting is part of the key: a source without it must not reuse an
+    /// intranet image another source could fetch, nor one with it inherit
+    /// the other's refusal.
+    done: Mutex<HashMap<(bool, String), Result<String, String>>>,
 }
 
 /// How to reach the image hosts: the source's own client settings.
@@ -39,6 +44,8 @@ pub struct Client<'a> {
     pub user_agent: &'a str,
     pub proxy: Option<&'a str>,
     pub timeout: Duration,
+    /// `allow_private = true`: images on intranet hosts too.
+    pub allow_private: bool,
 }
 
 impl ImageMirror {
@@ -58,12 +65,13 @@ impl ImageMirror {
         let mut map = HashMap::new();
         let mut notes = Vec::new();
         for src in image_sources(html) {
-            let known = self.lock().get(&src).cloned();
+            let key = (client.allow_private, src.clone());
+            let known = self.lock().get(&key).cloned();
             let result = match known {
                 Some(r) => r,
                 None => {
                     let r = self.fetch_one(fetcher, client, &src).await;
-                    self.lock().insert(src.clone(), r.clone());
+                    self.lock().insert(key, r.clone());
                     if let Err(e) = &r {
                         notes.push(format!("image {src}: {e}; kept the original link"));
                     }
@@ -80,7 +88,7 @@ impl ImageMirror {
         (rewrite(html, &map), notes)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Result<String, String>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(bool, String), Result<String, String>>> {
         self.done.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -95,6 +103,9 @@ impl ImageMirror {
             timeout: client.timeout,
             validators: &Validators::default(),
             max_body: Some(self.max_image),
+            // An image URL is the feed's or the page's choice, never the operator's.
+            trust: Trust::Data,
+            allow_private: client.allow_private,
         };
         let bytes = match fetcher.fetch(&req).await.map_err(|e| e.to_string())? {
             Fetched::Body(b) => b.bytes,

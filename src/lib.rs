@@ -5,6 +5,18 @@
 //! (render, file name) → [`store`] (state, dedup, writing); [`pipeline`]
 //! drives one run over all sources and [`cli`] only wires commands to it.
 
+/// `println!` for command output, through [`cli::out::write`]: a closed
+/// pipe ends the output quietly instead of panicking.
+macro_rules! outln {
+    () => { $crate::cli::out::write(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::cli::out::write(format_args!($($arg)*), true) };
+}
+
+/// `print!` for command output; see [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::out::write(format_args!($($arg)*), false) };
+}
+
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -17,6 +29,7 @@ pub mod lists;
 pub mod pipeline;
 pub mod post;
 pub mod publish;
+pub mod recheck;
 pub mod report;
 pub mod sanitize;
 pub mod site;

@@ -10,49 +10,53 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::pipeline::{Outcome, RunReport};
+use crate::post::read;
 use crate::post::{markdown_link_target, markdown_link_text};
-use crate::site::posts;
+use std::collections::HashMap;
 
 pub const LATEST: usize = 100;
 
-/// Rewrite the list of every source that got new posts in `report`.
-/// Returns the files written.
+/// One list line: date, title, post file name.
+type Entry = (DateTime<Utc>, String, String);
+
+/// Rewrite the list of every source that got new posts in `report`, reading
+/// `_posts/` once for all of them. Returns the files written.
 pub fn update(site: &Path, report: &RunReport) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut by_source: HashMap<&str, Vec<Entry>> = report
+        .sources
+        .iter()
+        .filter(|s| matches!(&s.outcome, Outcome::Fetched { written, .. } if !written.is_empty()))
+        .map(|s| (s.name.as_str(), Vec::new()))
+        .collect();
+    if by_source.is_empty() {
+        return Ok(Vec::new());
+    }
+    let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!());
+    for path in read::walk(&site.join("_posts")) {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
+        if !name.ends_with(".md") || path.parent() != Some(&site.join("_posts")) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let (Some(fm), _) = read::split_front_matter(&text) else { continue };
+        let fields = read::front_matter(fm);
+        let source = fields.list("categories").first().or(fields.list("tags").first()).cloned();
+        let Some(list) = source.and_then(|s| by_source.get_mut(s.as_str())) else { continue };
+        let date = fields.get("date").and_then(|d| read::parse_date(d, utc)).map(|d| d.with_timezone(&Utc));
+        let title = crate::text::clean_line(fields.get("title").unwrap_or(&name));
+        list.push((date.unwrap_or_default(), title, name));
+    }
     let mut written = Vec::new();
     for s in &report.sources {
-        if matches!(&s.outcome, Outcome::Fetched { written, .. } if !written.is_empty()) {
-            written.push(write_list(site, &s.name)?);
+        if let Some(entries) = by_source.remove(s.name.as_str()) {
+            written.push(write_list(site, &s.name, entries)?);
         }
     }
     Ok(written)
 }
 
-fn write_list(site: &Path, source: &str) -> std::io::Result<std::path::PathBuf> {
-    let mut entries: Vec<(DateTime<Utc>, String, String)> = Vec::new();
+fn write_list(site: &Path, source: &str, mut entries: Vec<Entry>) -> std::io::Result<std::path::PathBuf> {
     let utc8 = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!());
-    for dir in ["_posts"] {
-        let Ok(read) = std::fs::read_dir(site.join(dir)) else { continue };
-        for e in read.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".md") || name.starts_with('.') {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(e.path()) else { continue };
-            let (Some(fm), _) = posts::split_front_matter(&text) else { continue };
-            let fields = posts::front_matter(fm);
-            let ours = fields.list("categories").first().or(fields.list("tags").first()).is_some_and(|c| c == source);
-            if !ours {
-                continue;
-            }
-            let date = fields
-                .get("date")
-                .and_then(|d| posts::parse_date(d, FixedOffset::east_opt(0).unwrap_or(utc8)))
-                .map(|d| d.with_timezone(&Utc))
-                .unwrap_or_default();
-            let title = crate::text::clean_line(fields.get("title").unwrap_or(&name));
-            entries.push((date, title, name));
-        }
-    }
     entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2)));
     entries.truncate(LATEST);
     // The name and titles come from feeds: written as Markdown text, never markup.

@@ -17,7 +17,13 @@ pub fn source_line(r: &SourceReport) -> String {
             }
             line
         }
-        Outcome::Fetched { items, .. } => format!("  same  {}: unchanged, no new items ({items} items)", r.name),
+        Outcome::Fetched { items, notes, .. } => {
+            let mut line = format!("  same  {}: unchanged, no new items ({items} items)", r.name);
+            for n in notes {
+                line.push_str(&format!("\n        note: {n}"));
+            }
+            line
+        }
         Outcome::NotModified => format!("  304   {}: not modified since the last run", r.name),
         Outcome::Disabled => format!("  off   {}: disabled", r.name),
         Outcome::Failed(e) => format!("  FAIL  {}: {e} ({})", r.name, r.url),

@@ -27,7 +27,15 @@ const EMBED_HOSTS: &[&str] = &[
 const LAZY_SRC: &[&str] = &["data-src", "data-original", "data-lazy-src", "data-actualsrc"];
 const LAZY_SRCSET: &[&str] = &["data-srcset", "data-lazy-srcset"];
 
-static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+static CLEANER: LazyLock<ammonia::Builder<'static>> =
+    LazyLock::new(|| cleaner(ammonia::UrlRelative::Custom(Box::new(keep_relative_url))));
+
+/// For the site's own pages (an archive's `lists/*.md`, `about.md`): the
+/// same policy, but their relative links point at other pages of the site
+/// and stay.
+static PAGE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| cleaner(ammonia::UrlRelative::PassThrough));
+
+fn cleaner(relative: ammonia::UrlRelative<'static>) -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.add_tags(["iframe", "video", "audio", "source", "picture"])
         .add_tag_attributes("img", ["srcset", "sizes"])
@@ -37,14 +45,20 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("source", ["src", "srcset", "type", "media", "sizes"])
         .add_generic_attributes(["dir"])
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::PassThrough)
+        .url_relative(relative)
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             ("iframe", "src") => is_allowed_embed(value).then_some(Cow::Borrowed(value)),
             (_, "srcset") => Some(Cow::Owned(filter_srcset(value, None))),
             _ => Some(Cow::Borrowed(value)),
         });
     b
-});
+}
+
+/// A page of the site (not a post) with its active content removed and its
+/// relative links kept.
+pub fn sanitize_page(html: &str) -> String {
+    liquid_inert(&one_line(&normalize_newlines(&PAGE_CLEANER.clean(html).to_string())))
+}
 
 /// Remove active content from `html`, resolving relative URLs against `base`.
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
@@ -53,7 +67,7 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
     // so such input goes to ammonia unprepared rather than failing the item.
     let prepared =
         std::panic::catch_unwind(|| prepare(html, base)).ok().and_then(Result::ok).unwrap_or_else(|| html.to_string());
-    liquid_inert(&normalize_newlines(&CLEANER.clean(&prepared).to_string()))
+    liquid_inert(&one_line(&normalize_newlines(&CLEANER.clean(&prepared).to_string())))
 }
 
 /// A character reference such as `&#13;` comes out of html5ever as a raw
@@ -65,6 +79,65 @@ fn normalize_newlines(html: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(html)
     }
+}
+
+/// Sanitised HTML on one line that renders as the multi-line HTML did: the
+/// post format joins trimmed lines with nothing between them (the old
+/// system's rule, kept for raw content), which would glue words and empty
+/// `<pre>` blocks. A line break in text becomes a space (white space
+/// collapses anyway), in a `<pre>` or an attribute value `&#10;`. The input
+/// is html5ever's serialisation (quoted attributes, no comments), whose
+/// parser already dropped the line break that follows `<pre>`, so a leading
+/// one left in a `<pre>` is real and is doubled to survive the next parse.
+fn one_line(html: &str) -> String {
+    if !html.contains('\n') {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len() + 16);
+    let (mut in_tag, mut quote, mut pre_depth, mut tag_start, mut pre_opened) = (false, None, 0usize, 0, false);
+    for (i, c) in html.char_indices() {
+        match c {
+            '<' if !in_tag => {
+                in_tag = true;
+                tag_start = i;
+                out.push(c);
+            }
+            '"' | '\'' if in_tag => {
+                quote = match quote {
+                    None => Some(c),
+                    Some(q) if q == c => None,
+                    q => q,
+                };
+                out.push(c);
+            }
+            '>' if in_tag && quote.is_none() => {
+                in_tag = false;
+                out.push(c);
+                let tag = &html[tag_start + 1..i];
+                let (closing, name) = match tag.strip_prefix('/') {
+                    Some(n) => (true, n),
+                    None => (false, tag),
+                };
+                let name = name.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or_default();
+                if ["pre", "listing", "textarea"].iter().any(|p| name.eq_ignore_ascii_case(p)) {
+                    if closing {
+                        pre_depth = pre_depth.saturating_sub(1);
+                    } else {
+                        pre_depth += 1;
+                        pre_opened = true;
+                        continue;
+                    }
+                }
+            }
+            '\n' if in_tag && quote.is_some() => out.push_str("&#10;"),
+            '\n' if in_tag => out.push(' '),
+            '\n' if pre_depth > 0 => out.push_str(if pre_opened { "&#10;&#10;" } else { "&#10;" }),
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+        pre_opened = false;
+    }
+    out
 }
 
 fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::RewritingError> {
@@ -99,7 +172,16 @@ fn prepare(html: &str, base: Option<&Url>) -> Result<String, lol_html::errors::R
                 }),
                 element!("a, area", |el| {
                     if let Some(v) = el.get_attribute("href") {
-                        el.set_attribute("href", &abs(&v))?;
+                        let href = abs(&v);
+                        // A relative link with nothing to resolve it against
+                        // goes here, not in ammonia: ammonia marks an `<a>`
+                        // whose href it dropped differently from one that
+                        // never had one, and sanitising twice must agree.
+                        if Url::parse(&crate::text::decode_entities(&href)).is_err() && kept_relative(&href).is_none() {
+                            el.remove_attribute("href");
+                        } else {
+                            el.set_attribute("href", &href)?;
+                        }
                     }
                     Ok(())
                 }),
@@ -132,10 +214,21 @@ fn absolute_attr(value: &str, base: Option<&Url>) -> String {
     absolute(&crate::text::decode_entities(value), base).replace('&', "&amp;")
 }
 
+/// The relative URLs a sanitised post may hold: in-page fragments and the
+/// mirrored images (whose host is the site's own); every other relative
+/// URL is resolved first or, with nothing to resolve it against, dropped.
+fn kept_relative(url: &str) -> Option<&str> {
+    (url.starts_with('#') || url.starts_with(crate::images::ASSETS_URL)).then_some(url)
+}
+
+fn keep_relative_url(url: &str) -> Option<Cow<'_, str>> {
+    kept_relative(url).map(Cow::Borrowed)
+}
+
 fn absolute(value: &str, base: Option<&Url>) -> String {
     let trimmed = value.trim();
-    if trimmed.starts_with('#') {
-        return trimmed.to_string();
+    if let Some(kept) = kept_relative(trimmed) {
+        return kept.to_string();
     }
     match base.and_then(|b| b.join(trimmed).ok()) {
         Some(u) => u.to_string(),
@@ -158,7 +251,7 @@ fn filter_srcset(value: &str, base: Option<&Url>) -> String {
             let url = parts.next()?;
             let url = absolute(url, base);
             let lower = url.to_ascii_lowercase();
-            let ok = lower.starts_with("http://") || lower.starts_with("https://") || !lower.contains(':');
+            let ok = lower.starts_with("http://") || lower.starts_with("https://") || kept_relative(&url).is_some();
             ok.then(|| std::iter::once(url).chain(parts.map(str::to_string)).collect::<Vec<_>>().join(" "))
         })
         .collect::<Vec<_>>()
@@ -310,6 +403,45 @@ mod tests {
         assert_eq!(sanitize(&out, None), out, "sanitising twice changes nothing");
         let text = crate::text::html_to_text(&out);
         assert!(text.contains("{% include x %} and {{ site.title }}"), "a browser shows the same text: {text}");
+    }
+
+    #[test]
+    fn line_breaks_render_as_the_feed_s_html_renders() {
+        let out = sanitize("one\ntwo <pre>a\n  b</pre>", None);
+        assert_eq!(out, "one two <pre>a&#10;  b</pre>");
+        let out = sanitize("<pre>\ncode\n</pre><pre>\n\nblank first</pre>", None);
+        assert_eq!(out, "<pre>code&#10;</pre><pre>&#10;&#10;blank first</pre>");
+        let out = sanitize("<a\nhref=\"https://e.example/\"\ntitle=\"a\nb\">x</a>", None);
+        assert!(out.starts_with("<a href=\"https://e.example/\" title=\"a&#10;b\""), "{out}");
+        assert!(!out.contains('\n'));
+    }
+
+    #[test]
+    fn no_relative_url_survives_but_fragments_and_mirrored_images() {
+        let html = r##"<a href="page.html">p</a><a href="#top">t</a><img src="/assets/ab12.jpg" srcset="/assets/ab12.jpg 1x, x.jpg 2x"><img src="rel.png">"##;
+        let with_base = sanitize(html, Some(&base()));
+        assert!(with_base.contains(r#"href="https://news.example.com/a/page.html""#), "{with_base}");
+        assert!(with_base.contains(r#"src="/assets/ab12.jpg""#) && with_base.contains(r##"href="#top""##));
+        let without = sanitize(html, None);
+        assert!(
+            !without.contains("page.html") && !without.contains("rel.png") && !without.contains("x.jpg"),
+            "{without}"
+        );
+        assert!(without.contains(r#"src="/assets/ab12.jpg""#) && without.contains(r##"href="#top""##), "{without}");
+    }
+
+    #[test]
+    fn sanitising_twice_changes_nothing() {
+        for html in [
+            "one\ntwo <pre>a\n  b</pre>",
+            "<pre>\n\nblank first\n</pre><p title=\"x\ny\">p\r\nq</p>",
+            "<pre><b>x</b>\n<i>\ny</i></pre>\n<ul>\n<li>a</li>\n</ul>",
+            "<img alt=\"a>b\" src=\"https://e.example/i.png\">\n<a href=\"#frag\">f</a>",
+        ] {
+            let once = sanitize(html, Some(&base()));
+            assert_eq!(sanitize(&once, Some(&base())), once, "{html:?}");
+            assert!(!once.contains('\n'), "{once:?}");
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct SourceStatus {
     pub enabled: bool,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// What kind of failure the last error was (`http`, `network`,
+    /// `refused`, `parse`, `store`, `internal`).
+    pub last_error_kind: Option<String>,
     pub last_error_at: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
     pub posts_24h: usize,
@@ -30,6 +33,9 @@ pub struct SourceStatus {
     /// `ok`, `failing`, `silent` (no post for far longer than usual),
     /// `off` or `new` (never run).
     pub health: &'static str,
+    /// Re-checks of this source's originals: each post counted once by
+    /// what is true of it now.
+    pub recheck: crate::recheck::Totals,
 }
 
 /// Silent: no new post for this many typical intervals (and two days).
@@ -38,6 +44,10 @@ const FAILING_AFTER: u32 = 3;
 
 pub fn collect(config: &Config, site: &Path, now: DateTime<Utc>) -> Result<Vec<SourceStatus>, StoreError> {
     let reader = HealthReader::open(site)?;
+    let rechecks = crate::recheck::totals(config, site).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "re-check history unreadable");
+        Default::default()
+    });
     let at = |t: Option<i64>| t.and_then(|s| DateTime::from_timestamp(s, 0));
     let mut out = Vec::new();
     for s in &config.sources {
@@ -71,6 +81,7 @@ pub fn collect(config: &Config, site: &Path, now: DateTime<Utc>) -> Result<Vec<S
             enabled: s.enabled,
             last_success: at(row.last_success),
             last_error: row.last_error,
+            last_error_kind: row.last_error_kind,
             last_error_at: at(row.last_error_at),
             consecutive_failures: row.failures,
             posts_24h: since(86_400),
@@ -81,6 +92,7 @@ pub fn collect(config: &Config, site: &Path, now: DateTime<Utc>) -> Result<Vec<S
             etag: row.etag,
             last_modified: row.last_modified,
             health,
+            recheck: rechecks.get(&s.name).copied().unwrap_or_default(),
         });
     }
     Ok(out)
@@ -120,14 +132,22 @@ pub fn text(list: &[SourceStatus], now: DateTime<Utc>) -> String {
             interval(s.typical_interval_secs),
             ago(s.last_success, now)
         ));
+        let r = &s.recheck;
+        if r.checked > 0 {
+            out.push_str(&format!(
+                "         originals re-checked: {}; {} deleted, {} missing, {} edited, {} blocked, {} unreachable, {} restored\n",
+                r.checked, r.deleted, r.missing, r.edited, r.blocked, r.unreachable, r.restored
+            ));
+        }
         if let Some(e) = &s.last_error
             && s.consecutive_failures > 0
         {
             out.push_str(&format!(
-                "         {} failure{} in a row, last {}: {e}\n",
+                "         {} failure{} in a row, last {}{}: {e}\n",
                 s.consecutive_failures,
                 if s.consecutive_failures == 1 { "" } else { "s" },
-                ago(s.last_error_at, now)
+                ago(s.last_error_at, now),
+                s.last_error_kind.as_deref().map(|k| format!(" ({k})")).unwrap_or_default()
             ));
         }
     }

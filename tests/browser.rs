@@ -8,13 +8,15 @@ mod common;
 
 use std::path::Path;
 
-use common::browser::{browse, chromium_or_skip, serve_site};
+use common::browser::{browse, chromium, serve_site};
 use common::*;
 
 #[test]
+#[cfg_attr(not(nm_chromium), ignore = "needs chromium (Debian's package)")]
+#[cfg_attr(not(nm_shared), ignore = "needs ../shared beside the checkout")]
 fn home_post_and_chinese_search_work_in_chromium_without_console_errors() {
-    let Some(shared) = shared() else { return };
-    let Some(browser) = chromium_or_skip() else { return };
+    let shared = shared().expect("../shared");
+    let browser = chromium().expect("chromium");
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("_posts")).unwrap();

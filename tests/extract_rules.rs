@@ -164,8 +164,9 @@ const FEED_ITEMS: &[FeedCase] = &[
 ];
 
 #[test]
+#[cfg_attr(not(nm_shared), ignore = "needs ../shared beside the checkout")]
 fn real_feed_items_from_the_old_archive_lose_their_furniture() {
-    let Some(shared) = common::shared() else { return };
+    let shared = common::shared().expect("../shared");
     let posts = shared.join("corpus/archive/waimei/_posts");
     let rules = RuleSet::default();
     for case in FEED_ITEMS {
@@ -244,8 +245,9 @@ fn extract_command_fetches_a_url_and_applies_a_configured_source_s_rules() {
 }
 
 #[test]
+#[cfg_attr(not(nm_shared), ignore = "needs ../shared beside the checkout")]
 fn china_digital_times_articles_keep_all_their_text_and_citations() {
-    let Some(shared) = common::shared() else { return };
+    let shared = common::shared().expect("../shared");
     let dir = shared.join("corpus/extraction/duty-machine-chinadigitaltimes/articles");
     let rules = RuleSet::default();
     let cdt = rules.for_link(&Url::parse("https://chinadigitaltimes.net/chinese/2020/07/x/").unwrap()).unwrap();

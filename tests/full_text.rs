@@ -8,6 +8,8 @@ use common::*;
 
 const RSS: &str = "application/rss+xml";
 const SUMMARY: &str = "<p>The council met on Tuesday and…</p>";
+/// The article pages are on 127.0.0.1, which feed data may reach only so.
+const LOCAL: &str = "allow_private = true";
 
 fn article_page(title: &str, charset_meta: &str) -> String {
     let paragraphs: String = (1..=6)
@@ -52,7 +54,7 @@ fn a_summary_is_replaced_by_the_article_and_a_rerun_fetches_nothing_again() {
         ok("text/html; charset=utf-8", article_page("the council", "")),
     );
     let site = tempfile::tempdir().unwrap();
-    let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], "");
+    let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], LOCAL);
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("note:"), "{}", text(&out));
@@ -72,7 +74,7 @@ fn a_summary_is_replaced_by_the_article_and_a_rerun_fetches_nothing_again() {
 fn a_missing_page_keeps_the_feed_content_and_the_report_says_so() {
     let server = start(|port| one_item_feed(&format!("http://127.0.0.1:{port}/story"), SUMMARY), status(404, &[]));
     let site = tempfile::tempdir().unwrap();
-    let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], "");
+    let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], LOCAL);
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "a page failure is not a source failure: {}", text(&out));
     let report = text(&out);
@@ -96,7 +98,7 @@ fn a_page_that_is_not_html_or_has_less_text_keeps_the_feed_content() {
         let long_summary = format!("<p>{}</p>", "The council met on Tuesday to vote on the budget. ".repeat(4));
         let server = start(move |port| one_item_feed(&format!("http://127.0.0.1:{port}/story"), &long_summary), page);
         let site = tempfile::tempdir().unwrap();
-        let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], "");
+        let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], LOCAL);
         let out = run_site(site.path(), &config);
         assert!(out.status.success(), "{}", text(&out));
         let report = text(&out);
@@ -122,7 +124,7 @@ fn gbk_and_big5_pages_are_decoded_by_meta_or_by_their_bytes() {
             ok("text/html", bytes.into_owned()),
         );
         let site = tempfile::tempdir().unwrap();
-        let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], "");
+        let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], LOCAL);
         let out = run_site(site.path(), &config);
         assert!(out.status.success(), "{}", text(&out));
         let body = post_body(site.path());
@@ -142,7 +144,7 @@ fn full_text_off_never_fetches_and_on_always_does() {
             ok("text/html", article_page("the council", "")),
         );
         let site = tempfile::tempdir().unwrap();
-        let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], setting);
+        let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], &format!("{setting}\n{LOCAL}"));
         let out = run_site(site.path(), &config);
         assert!(out.status.success(), "{}", text(&out));
         assert_eq!(server.requests("/story").len(), usize::from(expect_fetch), "{setting}");
@@ -159,8 +161,11 @@ fn a_source_s_own_rules_choose_the_content() {
     let server =
         start(|port| one_item_feed(&format!("http://127.0.0.1:{port}/story"), "<p>Teaser</p>"), ok("text/html", page));
     let site = tempfile::tempdir().unwrap();
-    let config =
-        toml_config(site.path(), &[("Local", &server.url("/f.xml"))], "content = \"#story\"\nremove = [\".promo\"]");
+    let config = toml_config(
+        site.path(),
+        &[("Local", &server.url("/f.xml"))],
+        "content = \"#story\"\nremove = [\".promo\"]\nallow_private = true",
+    );
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "{}", text(&out));
     let body = post_body(site.path());
@@ -174,7 +179,7 @@ fn a_dead_article_host_is_given_up_after_three_tries() {
     let feed = rss(&its);
     let server = TestServer::start(vec![("/f.xml", handler(move |_, _| ok(RSS, feed.clone())))]);
     let site = tempfile::tempdir().unwrap();
-    let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], "");
+    let config = toml_config(site.path(), &[("Local", &server.url("/f.xml"))], LOCAL);
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(posts(site.path()).len(), 20);

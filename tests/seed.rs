@@ -1,4 +1,7 @@
-//! The contract: the seed feed gives the seed post, byte for byte.
+//! The contract: the seed feed gives the seed post, byte for byte. The two
+//! files live in `tests/fixtures/seed/` (see its PROVENANCE.md), so this
+//! never depends on `../shared`; a test checks they are still the shared
+//! material's when that is beside the checkout.
 
 mod common;
 
@@ -6,9 +9,8 @@ use common::*;
 
 #[test]
 fn seed_feed_gives_the_seed_post_byte_for_byte() {
-    let Some(shared) = shared() else { return };
-    let feed = std::fs::read(shared.join("seed/cna.xml")).unwrap();
-    let expected = std::fs::read(shared.join("seed/000_ccd9b382a023a351.txt")).unwrap();
+    let feed = std::fs::read(fixture("seed/cna.xml")).unwrap();
+    let expected = std::fs::read(fixture("seed/000_ccd9b382a023a351.txt")).unwrap();
     let server = serve(&[("/cna.xml", "application/rss+xml", feed)]);
     let site = tempfile::tempdir().unwrap();
     let config = site.path().join("newsmirror.toml");
@@ -33,8 +35,7 @@ fn seed_feed_gives_the_seed_post_byte_for_byte() {
 
 #[test]
 fn seed_item_in_default_config_keeps_its_six_paragraphs_and_nothing_after() {
-    let Some(shared) = shared() else { return };
-    let feed = std::fs::read(shared.join("seed/cna.xml")).unwrap();
+    let feed = std::fs::read(fixture("seed/cna.xml")).unwrap();
     let server = serve(&[("/cna.xml", "application/rss+xml", feed)]);
     let site = tempfile::tempdir().unwrap();
     let config = site.path().join("newsmirror.toml");
@@ -46,7 +47,7 @@ fn seed_item_in_default_config_keeps_its_six_paragraphs_and_nothing_after() {
     assert!(!text(&out).contains("note:"), "{}", text(&out));
     let name = "2023-01-31-北約秘書長訪日 強調支援烏克蘭重要性.md";
     let post = std::fs::read_to_string(site.path().join("_posts").join(name)).unwrap();
-    let expected = std::fs::read_to_string(shared.join("seed/000_ccd9b382a023a351.txt")).unwrap();
+    let expected = std::fs::read_to_string(fixture("seed/000_ccd9b382a023a351.txt")).unwrap();
     // Front matter and header lines are the contract's, unchanged.
     let header_end = expected.find("------\n").unwrap() + 7;
     assert_eq!(post[..header_end], expected[..header_end]);
@@ -63,11 +64,21 @@ fn seed_item_in_default_config_keeps_its_six_paragraphs_and_nothing_after() {
     }
 
     // `parse` shows the same cleaned content.
-    let out =
-        newsmirror(&["parse", shared.join("seed/cna.xml").to_str().unwrap(), "--json", "--name", "(臺)中央社CNA"]);
+    let out = newsmirror(&["parse", fixture("seed/cna.xml").to_str().unwrap(), "--json", "--name", "(臺)中央社CNA"]);
     assert!(out.status.success(), "{}", text(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let content = doc["items"][0]["content"].as_str().unwrap();
     assert_eq!(content.matches("<p>").count(), 6, "{content}");
     assert!(body.contains(content), "run and parse differ:\n{content}\n{body}");
+}
+
+#[test]
+#[cfg_attr(not(nm_shared), ignore = "needs ../shared beside the checkout")]
+fn the_fixtures_are_the_shared_seed_byte_for_byte() {
+    let shared = shared().expect("../shared");
+    for name in ["cna.xml", "000_ccd9b382a023a351.txt"] {
+        let ours = std::fs::read(fixture("seed").join(name)).unwrap();
+        let theirs = std::fs::read(shared.join("seed").join(name)).unwrap();
+        assert!(ours == theirs, "tests/fixtures/seed/{name} differs from ../shared/seed/{name}");
+    }
 }

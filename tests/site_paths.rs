@@ -6,6 +6,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::process::Command;
 
 use common::http::{TestServer, handler, ok};
 use common::*;
@@ -160,4 +161,34 @@ fn source_names_that_lead_out_are_refused_or_made_safe() {
     assert!(config.contains("name = \"··/··\""), "{config}");
     let out = newsmirror(&["sources", "list", "--site", s]);
     assert!(out.status.success(), "the saved name is valid: {}", text(&out));
+}
+
+/// An unreadable post is reported by name, not silently left out. Run as
+/// an unprivileged user (`nobody`): root reads any file, whatever its mode.
+#[test]
+#[cfg_attr(not(nm_root), ignore = "needs root (to drop privileges to nobody)")]
+fn an_unreadable_post_is_reported_not_dropped() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let site = root.path().join("site");
+    std::fs::create_dir_all(site.join("_posts")).unwrap();
+    std::fs::write(site.join("_posts/2021-01-22-ok.md"), post("ok", "")).unwrap();
+    let locked = site.join("_posts/2021-01-22-locked.md");
+    std::fs::write(&locked, post("locked", "")).unwrap();
+    let chown = Command::new("chown").args(["-R", "nobody"]).arg(&site).status().unwrap();
+    assert!(chown.success());
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_newsmirror"))
+        .args(["build", "--site"])
+        .arg(&site)
+        .output()
+        .expect("setpriv (util-linux) drops privileges");
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    assert!(report.contains("built 1 posts"), "{report}");
+    assert!(report.contains("cannot read") && report.contains("2021-01-22-locked.md"), "{report}");
+    assert!(report.contains("Permission denied"), "{report}");
 }

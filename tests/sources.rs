@@ -63,8 +63,9 @@ fn add_finds_a_page_s_feed_and_names_it_then_list_disable_enable_remove() {
 }
 
 #[test]
+#[cfg_attr(not(nm_shared), ignore = "needs ../shared beside the checkout")]
 fn import_subs_json_and_opml_and_export_opml() {
-    let Some(shared) = shared() else { return };
+    let shared = shared().expect("../shared");
     let site = tempfile::tempdir().unwrap();
     let subs = shared.join("corpus/archive/waimei/subs.json");
     let out = nm(site.path(), &["import", subs.to_str().unwrap()]);

@@ -58,6 +58,7 @@ fn status_reports_failures_with_their_cause_counts_and_silent_sources() {
     assert_eq!(gone["health"], "failing");
     assert_eq!(gone["consecutive_failures"], 3);
     assert!(gone["last_error"].as_str().unwrap().contains("HTTP 410 Gone"), "{gone}");
+    assert_eq!(gone["last_error_kind"], "http", "{gone}");
     let quiet = by("Quiet");
     assert_eq!(quiet["health"], "silent", "{quiet}");
     assert_eq!(quiet["typical_interval_secs"], 3600);

@@ -5,7 +5,7 @@ use std::path::Path;
 use super::{EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE};
 use crate::config::{Config, RunSettings, Source};
 use crate::feed::{self, ParseOptions};
-use crate::fetch::{Fetched, Fetcher, Request, Validators};
+use crate::fetch::{Fetched, Fetcher, Request, Trust, Validators};
 use crate::pipeline;
 
 pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, timezone: Option<&str>) -> u8 {
@@ -16,7 +16,7 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
             return EXIT_USAGE;
         }
     };
-    let (url, body) = match read_input(input) {
+    let (url, body) = match read_input(input, false) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {input}: {e}");
@@ -44,7 +44,7 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
         .iter()
         .zip(keys)
         .map(|(item, (link, keys))| {
-            let draft = pipeline::content::draft(item, link.as_ref(), &source, &rules);
+            let (draft, _) = pipeline::content::draft(item, link.as_ref(), &source, &rules);
             let content = pipeline::content::finish(draft, &source);
             let p = pipeline::prepare::prepare(item, link.as_ref(), keys, &source, run_time, content);
             serde_json::json!({
@@ -63,14 +63,24 @@ pub(super) fn parse(input: &str, json: bool, raw: bool, name: Option<String>, ti
             "url": url,
             "format": feed.format.as_str(),
             "encoding": feed.encoding,
+            "encoding_reason": feed.encoding_reason,
+            "truncated": feed.truncated,
             "items": items,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        println!("{} ({}, {}): {} items", feed.title, feed.format.as_str(), feed.encoding, items.len());
+        outln!(
+            "{} ({}, {}: {}): {} items{}",
+            feed.title,
+            feed.format.as_str(),
+            feed.encoding,
+            feed.encoding_reason,
+            items.len(),
+            if feed.truncated { " (truncated: the items complete before the cut)" } else { "" }
+        );
         for item in &items {
             let s = |k: &str| item[k].as_str().unwrap_or("-").to_string();
-            println!(
+            outln!(
                 "\n{}\n  title:     {}\n  link:      {}\n  author:    {}\n  published: {}\n  content:   {} bytes",
                 s("file"),
                 s("title"),
@@ -101,11 +111,11 @@ pub(super) fn status(config: Option<&Path>, site: &Path, json: bool, markdown: b
         }
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
     } else if markdown {
-        print!("{}", crate::status::markdown(&list, now));
+        out!("{}", crate::status::markdown(&list, now));
     } else {
-        print!("{}", crate::status::text(&list, now));
+        out!("{}", crate::status::text(&list, now));
     }
     // Scripts can alert on it: 1 when any enabled source is failing or silent.
     if list.iter().any(|s| matches!(s.health, "failing" | "silent")) { EXIT_SOURCE_FAILED } else { EXIT_OK }
@@ -124,6 +134,7 @@ pub(super) fn extract(
     rules: Option<&str>,
     output: ExtractOutput,
     config: Option<&Path>,
+    allow_private: bool,
 ) -> u8 {
     let config = match config.map(Path::to_path_buf).or_else(|| Config::locate(None, Path::new(".")).ok()) {
         Some(p) => match Config::load(&p) {
@@ -142,7 +153,7 @@ pub(super) fn extract(
             return EXIT_USAGE;
         }
     };
-    let (_, body) = match read_input(input) {
+    let (_, body) = match read_input(input, allow_private) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {input}: {e}");
@@ -178,8 +189,8 @@ pub(super) fn extract(
             eprintln!("{input}: {}, {} characters of text, by {how}", encoding.name(), article.text_chars);
             let clean = crate::sanitize::sanitize(&article.html, base.as_ref());
             match output {
-                ExtractOutput::Text => println!("{}", crate::extract::plain_text(&clean)),
-                ExtractOutput::Html => println!("{clean}"),
+                ExtractOutput::Text => outln!("{}", crate::extract::plain_text(&clean)),
+                ExtractOutput::Html => outln!("{clean}"),
                 ExtractOutput::Json => {
                     let meta = &article.meta;
                     let value = serde_json::json!({
@@ -190,7 +201,7 @@ pub(super) fn extract(
                         "date": meta.published.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
                         "method": how,
                     });
-                    println!("{value:#}");
+                    outln!("{value:#}");
                 }
             }
             EXIT_OK
@@ -202,27 +213,36 @@ pub(super) fn extract(
     }
 }
 
-/// A feed from a file path or an http(s)/file URL, with its URL.
-pub(super) fn read_input(input: &str) -> Result<(String, crate::fetch::Body), String> {
+/// A feed or page from a file path or an http(s)/file URL the operator
+/// typed, with its URL.
+pub(super) fn read_input(input: &str, allow_private: bool) -> Result<(String, crate::fetch::Body), String> {
     let url = if input.contains("://") {
         input.to_string()
     } else {
         let path = std::fs::canonicalize(input).map_err(|e| e.to_string())?;
         url::Url::from_file_path(&path).map_err(|()| "not a usable path".to_string())?.to_string()
     };
+    let body = fetch_url(&url, Trust::Operator, allow_private)?;
+    Ok((url, body))
+}
+
+/// One fetch outside a run, with the defaults of a source.
+pub(super) fn fetch_url(url: &str, trust: Trust, allow_private: bool) -> Result<crate::fetch::Body, String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let fetcher = Fetcher::new(RunSettings::default());
     let validators = Validators::default();
     let req = Request {
-        url: &url,
+        url,
         user_agent: crate::config::DEFAULT_USER_AGENT,
         proxy: None,
         timeout: crate::config::DEFAULT_TIMEOUT,
         validators: &validators,
         max_body: None,
+        trust,
+        allow_private,
     };
     match runtime.block_on(fetcher.fetch(&req)).map_err(|e| e.to_string())? {
-        Fetched::Body(b) => Ok((url, b)),
+        Fetched::Body(b) => Ok(b),
         Fetched::NotModified => Err("server answered 304 to an unconditional request".into()),
     }
 }

@@ -1,6 +1,8 @@
 //! Command-line interface: parses arguments and wires the stages together.
 
 mod inspect;
+pub mod out;
+mod recheck;
 mod run;
 mod site;
 mod sources;
@@ -61,6 +63,9 @@ enum Command {
         /// Commit, then push; a rejected push is rebased onto the remote and retried.
         #[arg(long)]
         push: bool,
+        /// Let feed data (article pages, images, redirects) reach private and loopback addresses, for every source.
+        #[arg(long)]
+        allow_private: bool,
     },
     /// Keep mirroring: fetch each source when due, back off failing ones, until SIGTERM or Ctrl-C.
     Watch {
@@ -81,6 +86,37 @@ enum Command {
         #[arg(long)]
         commit: bool,
         /// Commit and push after each round.
+        #[arg(long)]
+        push: bool,
+        /// Let feed data (article pages, images, redirects) reach private and loopback addresses, for every source.
+        #[arg(long)]
+        allow_private: bool,
+    },
+    /// Re-fetch the originals of mirrored posts that are due, and record which were edited or deleted in DIR/_changes/.
+    Recheck {
+        #[arg(short, long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(short, long, value_name = "DIR", default_value = ".")]
+        site: PathBuf,
+        /// Check at most N posts, the most overdue first; the rest wait for later runs.
+        #[arg(long, value_name = "N", default_value_t = crate::recheck::DEFAULT_BUDGET)]
+        budget: usize,
+        /// Start no check after this long (e.g. "10m").
+        #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration)]
+        time_limit: Option<Duration>,
+        /// Check every post now, whatever the schedule and the budget.
+        #[arg(long)]
+        all: bool,
+        /// Print one JSON object counting this run's observations.
+        #[arg(long)]
+        json: bool,
+        /// The time to take as now (RFC 3339), for tests.
+        #[arg(long, hide = true)]
+        now: Option<String>,
+        /// Commit what the run added under _changes/ (and _warc/ with evidence_commit).
+        #[arg(long)]
+        commit: bool,
+        /// Commit, then push.
         #[arg(long)]
         push: bool,
     },
@@ -200,6 +236,9 @@ enum Command {
         /// The config whose [[rules]] and sources apply [default: ./newsmirror.toml if there is one].
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Follow redirects to private and loopback addresses.
+        #[arg(long)]
+        allow_private: bool,
     },
 }
 
@@ -207,14 +246,36 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose, cli.log_format);
     let code = match cli.command {
-        Command::Run { config, site, wait, commit, push } => {
-            run::run(config.as_deref(), &site, Duration::from_secs(wait), Publish { commit: commit || push, push })
-        }
-        Command::Demo { dir } => demo::run(&dir),
-        Command::Watch { config, site, every, jitter, build, commit, push } => watch::watch(
+        Command::Run { config, site, wait, commit, push, allow_private } => run::run(
             config.as_deref(),
             &site,
-            watch::WatchOptions { every, jitter, build, publish: Publish { commit: commit || push, push } },
+            Duration::from_secs(wait),
+            Publish { commit: commit || push, push },
+            allow_private,
+        ),
+        Command::Demo { dir } => demo::run(&dir),
+        Command::Recheck { config, site, budget, time_limit, all, json, now, commit, push } => recheck::recheck(
+            config.as_deref(),
+            &site,
+            recheck::RecheckArgs {
+                budget,
+                time_limit,
+                all,
+                json,
+                now,
+                publish: Publish { commit: commit || push, push },
+            },
+        ),
+        Command::Watch { config, site, every, jitter, build, commit, push, allow_private } => watch::watch(
+            config.as_deref(),
+            &site,
+            watch::WatchOptions {
+                every,
+                jitter,
+                build,
+                publish: Publish { commit: commit || push, push },
+                allow_private,
+            },
         ),
         Command::Parse { input, json, raw, name, timezone } => {
             inspect::parse(&input, json, raw, name, timezone.as_deref())
@@ -226,7 +287,7 @@ pub fn main() -> ExitCode {
         Command::Status { config, site, json, markdown } => inspect::status(config.as_deref(), &site, json, markdown),
         Command::Build { site, out, config } => site::build(&site, out, config.as_deref()),
         Command::Serve { site, out, config, port } => site::serve(&site, out, config.as_deref(), port),
-        Command::Extract { input, base_url, rules, text, json, config } => {
+        Command::Extract { input, base_url, rules, text, json, config, allow_private } => {
             let output = if json {
                 inspect::ExtractOutput::Json
             } else if text {
@@ -234,7 +295,7 @@ pub fn main() -> ExitCode {
             } else {
                 inspect::ExtractOutput::Html
             };
-            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), output, config.as_deref())
+            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), output, config.as_deref(), allow_private)
         }
     };
     ExitCode::from(code)

@@ -33,16 +33,26 @@ pub struct Publish {
     pub push: bool,
 }
 
-pub(super) fn run(config: Option<&Path>, site: &Path, wait: Duration, publish: Publish) -> u8 {
-    let config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
+pub(super) fn run(config: Option<&Path>, site: &Path, wait: Duration, publish: Publish, allow_private: bool) -> u8 {
+    let mut config = match Config::locate(config, site).and_then(|p| Config::load(&p)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };
+    if allow_private {
+        allow_private_everywhere(&mut config);
+    }
     let fetcher = Fetcher::new(config.settings.clone());
     run_config(&config, site, wait, fetcher, publish)
+}
+
+/// `--allow-private`: as if every source said `allow_private = true`.
+pub(super) fn allow_private_everywhere(config: &mut Config) {
+    for source in &mut config.sources {
+        source.allow_private = true;
+    }
 }
 
 /// Run `config` into `site`, printing the report; returns the exit code.
@@ -65,7 +75,7 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
                 bar.println(line);
                 bar.inc(1);
             }
-            None => println!("{line}"),
+            None => outln!("{line}"),
         }
     });
     if let Some(bar) = bar {
@@ -73,12 +83,12 @@ pub fn run_config(config: &Config, site: &Path, wait: Duration, fetcher: Fetcher
     }
     match result {
         Ok(report) if report.interrupted => {
-            println!("{}", report::totals(&report, started.elapsed()));
+            outln!("{}", report::totals(&report, started.elapsed()));
             eprintln!("interrupted: every post written is complete; the rest will be fetched by the next run");
             EXIT_INTERRUPTED
         }
         Ok(report) => {
-            println!("{}", report::totals(&report, started.elapsed()));
+            outln!("{}", report::totals(&report, started.elapsed()));
             update_lists(site, config, &report);
             if publish.commit
                 && let Err(e) = publish_report(site, &report, publish)
@@ -106,7 +116,7 @@ pub(super) fn update_lists(site: &Path, config: &Config, report: &pipeline::RunR
     }
     match crate::lists::update(site, report) {
         Ok(files) if !files.is_empty() => {
-            println!("updated {} list page{}", files.len(), if files.len() == 1 { "" } else { "s" })
+            outln!("updated {} list page{}", files.len(), if files.len() == 1 { "" } else { "s" })
         }
         Ok(_) => {}
         Err(e) => eprintln!("error: lists/: {e}"),
@@ -119,15 +129,15 @@ pub(super) fn publish_report(
     publish: Publish,
 ) -> Result<(), crate::publish::PublishError> {
     match crate::publish::commit(site, report)? {
-        Some(id) => println!("committed {}: {}", &id[..id.len().min(10)], crate::publish::message(report)),
-        None => println!("nothing new to commit"),
+        Some(id) => outln!("committed {}: {}", &id[..id.len().min(10)], crate::publish::message(report)),
+        None => outln!("nothing new to commit"),
     }
     if publish.push {
         let attempts = crate::publish::push(site)?;
         if attempts > 1 {
-            println!("pushed (after {} rebase{} onto the remote)", attempts - 1, if attempts == 2 { "" } else { "s" });
+            outln!("pushed (after {} rebase{} onto the remote)", attempts - 1, if attempts == 2 { "" } else { "s" });
         } else {
-            println!("pushed");
+            outln!("pushed");
         }
     }
     Ok(())

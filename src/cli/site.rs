@@ -10,11 +10,11 @@ pub(super) fn init(dir: &Path, jekyll: bool) -> u8 {
         Ok(done) => {
             for d in done {
                 match d {
-                    crate::init::Done::Created(p) => println!("  created  {}", p.display()),
-                    crate::init::Done::Kept(p) => println!("  kept     {} (exists)", p.display()),
+                    crate::init::Done::Created(p) => outln!("  created  {}", p.display()),
+                    crate::init::Done::Kept(p) => outln!("  kept     {} (exists)", p.display()),
                 }
             }
-            println!(
+            outln!(
                 "\nNext: edit {0}/newsmirror.toml, then `newsmirror run --site {0}` and `newsmirror serve --site {0}`.",
                 dir.display()
             );
@@ -50,6 +50,9 @@ fn build_summary(r: &crate::site::BuildReport) -> String {
         r.counts.deleted,
         r.elapsed.as_secs_f64()
     );
+    for u in &r.unreadable {
+        s.push_str(&format!("\n  cannot read {u}; left out of the site"));
+    }
     if !r.skipped.is_empty() {
         s.push_str(&format!(
             "\n  {} files in the post folders are not named YYYY-MM-DD-title.md and were skipped (as Jekyll skips them), e.g. {}",
@@ -73,7 +76,7 @@ pub(super) fn build(site: &Path, out: Option<PathBuf>, config: Option<&Path>) ->
     };
     match crate::site::build(&opts) {
         Ok(r) => {
-            println!("{}", build_summary(&r));
+            outln!("{}", build_summary(&r));
             EXIT_OK
         }
         Err(e) => {
@@ -102,9 +105,9 @@ pub(super) fn serve(site: &Path, out: Option<PathBuf>, config: Option<&Path>, po
         &opts,
         port,
         &baseurl,
-        |url| println!("serving {url} (Ctrl-C stops)"),
+        |url| outln!("serving {url} (Ctrl-C stops)"),
         |r| match r {
-            Ok(r) => println!("{}", build_summary(r)),
+            Ok(r) => outln!("{}", build_summary(r)),
             Err(e) => eprintln!("error: {e}"),
         },
     );

@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::inspect::read_input;
+use super::inspect::{fetch_url, read_input};
 use super::{EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE};
 use crate::feed::{self, ParseOptions};
+use crate::fetch::{Trust, guard};
 use crate::sources::{Editor, Entry};
 
 #[derive(clap::Subcommand)]
@@ -17,6 +18,9 @@ pub(super) enum SourcesCommand {
         url: String,
         #[arg(long)]
         name: Option<String>,
+        /// Follow a page's feed link or a redirect to a private or loopback address.
+        #[arg(long)]
+        allow_private: bool,
     },
     Remove {
         name: String,
@@ -43,7 +47,7 @@ fn edit(path: &Path, f: impl FnOnce(&mut Editor) -> Result<String, crate::source
     });
     match result {
         Ok(said) => {
-            println!("{said}");
+            outln!("{said}");
             EXIT_OK
         }
         Err(e) => {
@@ -59,7 +63,7 @@ pub(super) fn sources(cmd: SourcesCommand, config: Option<&Path>, site: &Path) -
         SourcesCommand::List => match Editor::open(&path) {
             Ok(ed) => {
                 for (e, enabled) in ed.entries() {
-                    println!("{}{}  {}", e.name, if enabled { "" } else { " (disabled)" }, e.url);
+                    outln!("{}{}  {}", e.name, if enabled { "" } else { " (disabled)" }, e.url);
                 }
                 EXIT_OK
             }
@@ -68,8 +72,8 @@ pub(super) fn sources(cmd: SourcesCommand, config: Option<&Path>, site: &Path) -
                 EXIT_USAGE
             }
         },
-        SourcesCommand::Add { url, name } => {
-            let entry = match discover(&url, name) {
+        SourcesCommand::Add { url, name, allow_private } => {
+            let entry = match discover(&url, name, allow_private) {
                 Ok(e) => e,
                 Err(e) => {
                     eprintln!("error: {url}: {e}");
@@ -96,12 +100,14 @@ pub(super) fn sources(cmd: SourcesCommand, config: Option<&Path>, site: &Path) -
     }
 }
 
-/// The feed at `url`, or the first feed a page at `url` links to.
-fn discover(url: &str, name: Option<String>) -> Result<Entry, String> {
+/// The feed at `url`, or the first feed a page at `url` links to. The
+/// page chose the link: it is fetched as data (public addresses only, no
+/// `file://`), unless it stays on the server the operator typed.
+fn discover(url: &str, name: Option<String>, allow_private: bool) -> Result<Entry, String> {
     if let Some(n) = &name {
         crate::config::check_source_name(n)?;
     }
-    let (final_url, body) = read_input(url)?;
+    let (final_url, body) = read_input(url, allow_private)?;
     let opts = ParseOptions { http_charset: body.charset.as_deref(), timezone: None };
     let (feed_url, feed) = match feed::parse(&body.bytes, &opts) {
         Ok(f) => (final_url, f),
@@ -112,7 +118,10 @@ fn discover(url: &str, name: Option<String>) -> Result<Entry, String> {
                 .into_iter()
                 .find_map(|l| base.join(&l).ok())
                 .ok_or_else(|| format!("neither a feed ({parse_error}) nor a page that links to one"))?;
-            let (feed_url, body) = read_input(link.as_str())?;
+            let typed = url::Url::parse(&final_url).map_err(|e| e.to_string())?;
+            let trust = if guard::same_site(&typed, &link) { Trust::Operator } else { Trust::Data };
+            let body = fetch_url(link.as_str(), trust, allow_private).map_err(|e| format!("{link}: {e}"))?;
+            let feed_url = link.to_string();
             let opts = ParseOptions { http_charset: body.charset.as_deref(), timezone: None };
             let feed = feed::parse(&body.bytes, &opts).map_err(|e| format!("{link}: {e}"))?;
             (feed_url, feed)
@@ -159,7 +168,7 @@ pub(super) fn export(config: Option<&Path>, site: &Path) -> u8 {
         Ok(c) => {
             let entries: Vec<Entry> =
                 c.sources.iter().map(|s| Entry { name: s.name.clone(), url: s.url.clone() }).collect();
-            print!("{}", crate::sources::to_opml(c.site.title.as_deref().unwrap_or("newsmirror sources"), &entries));
+            out!("{}", crate::sources::to_opml(c.site.title.as_deref().unwrap_or("newsmirror sources"), &entries));
             EXIT_OK
         }
         Err(e) => {

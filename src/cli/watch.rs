@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::run::{Publish, log_source, publish_report, update_lists};
+use super::run::{Publish, allow_private_everywhere, log_source, publish_report, update_lists};
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::config::Config;
 use crate::fetch::Fetcher;
@@ -17,6 +17,7 @@ pub(super) struct WatchOptions {
     pub jitter: Duration,
     pub build: bool,
     pub publish: Publish,
+    pub allow_private: bool,
 }
 
 pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) -> u8 {
@@ -39,7 +40,7 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
         return EXIT_USAGE;
     };
     let mut schedule = Schedule::new(&config.sources, w.every, w.jitter, Instant::now());
-    println!(
+    outln!(
         "watching {} sources from {} (Ctrl-C or SIGTERM stops after the post in hand)",
         config.sources.len(),
         path.display()
@@ -51,12 +52,15 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
             Ok(c) => config = c,
             Err(e) => tracing::warn!(error = %e, "config unreadable; keeping the previous one"),
         }
+        if w.allow_private {
+            allow_private_everywhere(&mut config);
+        }
         schedule.sync(&config.sources, Instant::now());
         let due: Vec<_> = schedule.due(&config.sources, Instant::now()).into_iter().cloned().collect();
         if !due.is_empty() {
             let round = Config { sources: due, ..config.clone() };
             let started = Instant::now();
-            println!(
+            outln!(
                 "round at {}: {} source(s) due",
                 chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC"),
                 round.sources.len()
@@ -68,16 +72,18 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
             };
             let result = pipeline::run(&round, &opts, Fetcher::new(config.settings.clone()), |entry| {
                 log_source(entry);
-                println!("{}", report::source_line(entry));
+                outln!("{}", report::source_line(entry));
             });
             match result {
                 Ok(report) => {
-                    println!("{}", report::totals(&report, started.elapsed()));
+                    outln!("{}", report::totals(&report, started.elapsed()));
                     schedule.record(&round.sources, &report, Instant::now());
                     if report.interrupted {
                         break;
                     }
                     after_round(site, &config, &report, &w);
+                    // The originals due for a re-check, within the default budget.
+                    super::recheck::in_watch(&config, site, w.publish);
                 }
                 Err(e) => {
                     // Locked by a manual run, a full disk…: try again later.
@@ -92,7 +98,7 @@ pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) ->
             break;
         }
     }
-    println!("stopped");
+    outln!("stopped");
     EXIT_OK
 }
 
@@ -108,7 +114,7 @@ fn after_round(site: &Path, config: &Config, report: &pipeline::RunReport, w: &W
             settings: config.site.clone(),
         };
         match crate::site::build(&opts) {
-            Ok(r) => println!("built {} posts, {} files written", r.posts, r.counts.written),
+            Ok(r) => outln!("built {} posts, {} files written", r.posts, r.counts.written),
             Err(e) => eprintln!("error: build: {e}"),
         }
     }

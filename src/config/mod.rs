@@ -28,6 +28,10 @@ pub struct RunSettings {
     pub image_max_bytes: u64,
     /// Bytes of images one run downloads at most, over all sources.
     pub images_max_bytes_per_run: u64,
+    /// Commit `_warc/` with the posts (`evidence_commit`); off by default.
+    pub evidence_commit: bool,
+    /// `[defaults]` re-check settings, for posts of sources no longer configured.
+    pub recheck: crate::recheck::Settings,
 }
 
 impl Default for RunSettings {
@@ -42,6 +46,8 @@ impl Default for RunSettings {
             source_deadline: Duration::from_secs(90),
             image_max_bytes: 10 * 1024 * 1024,
             images_max_bytes_per_run: 500 * 1024 * 1024,
+            evidence_commit: false,
+            recheck: crate::recheck::Settings::default(),
         }
     }
 }
@@ -72,7 +78,25 @@ pub struct Source {
     /// This source's own cleanup rules, replacing the rules for its domain.
     pub rules: Option<Rules>,
     pub images: Images,
+    /// Let URLs from the feed's data (article pages, images, redirects)
+    /// reach private, loopback and other non-public addresses: for
+    /// intranet mirrors. Off, a hostile feed could make the mirror publish
+    /// internal pages.
+    pub allow_private: bool,
+    /// Hosts (`*.example.net` for any subdomain) of the rotating mirrors
+    /// the feed's links point at: a link differing only in such a host is
+    /// the same article.
+    pub mirror_hosts: Vec<String>,
+    /// Re-checking the originals of this source's posts (`recheck`,
+    /// `confirm_after`, `soft_404`, `evidence`).
+    pub recheck: crate::recheck::Settings,
+    /// New posts one run writes at most for this feed, the newest first.
+    pub max_items: usize,
 }
+
+/// Rotating CDN and app hosts that censorship-circumvention mirrors serve
+/// feeds' articles from (GreatFire's feeds rewrite every link to one).
+pub const DEFAULT_MIRROR_HOSTS: &[&str] = &["*.cloudfront.net", "*.appspot.com", "*.azureedge.net", "*.azurefd.net"];
 
 /// `full_text`: always fetch the article page, never, or when the feed's
 /// content looks like a summary.
@@ -121,6 +145,8 @@ pub struct SiteSettings {
     pub lists: bool,
     /// Comments on posts with `comments: True`: provider and its settings.
     pub comments: Option<Comments>,
+    /// `language`: the strings of the site's pages and their `lang`.
+    pub language: crate::site::Language,
 }
 
 /// A time zone: an IANA name, or a fixed offset like `+08:00`.
@@ -179,6 +205,9 @@ pub enum CommentProvider {
 
 pub const DEFAULT_USER_AGENT: &str = concat!("newsmirror/", env!("CARGO_PKG_VERSION"), " (feed mirror)");
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// `max_items`: a feed of a million items must not write a million posts in
+/// one run; a real feed rarely has more than a few hundred.
+pub const DEFAULT_MAX_ITEMS: usize = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -258,6 +287,10 @@ impl Source {
             every: None,
             rules: None,
             images: Images::Link,
+            allow_private: false,
+            mirror_hosts: DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
+            recheck: crate::recheck::Settings::default(),
+            max_items: DEFAULT_MAX_ITEMS,
         }
     }
 

@@ -1,3 +1,5 @@
+//! Configuration parsing: every key, default and error message.
+
 use std::path::Path;
 
 use super::*;
@@ -133,4 +135,32 @@ fn bad_rules_and_modes_name_the_key_source_and_line() {
     assert!(e.contains("newsmirror.toml:2: rules for \"x.example\": give `content`, `remove` or both"), "{e}");
     let e = err("[defaults]\nimages = \"copy\"\n");
     assert!(e.contains("images: expected \"link\" or \"mirror\""), "{e}");
+}
+
+#[test]
+fn allow_private_is_off_unless_a_source_or_the_defaults_say_so() {
+    let (_, sources) = parse(
+        "[[source]]\nname = \"A\"\nurl = \"https://a.example/f\"\n[[source]]\nname = \"B\"\nurl = \"https://b.example/f\"\nallow_private = true\n",
+    )
+    .unwrap();
+    assert_eq!((sources[0].allow_private, sources[1].allow_private), (false, true));
+    let (_, sources) = parse(
+        "[defaults]\nallow_private = true\n[[source]]\nname = \"A\"\nurl = \"https://a.example/f\"\n[[source]]\nname = \"B\"\nurl = \"https://b.example/f\"\nallow_private = false\n",
+    )
+    .unwrap();
+    assert_eq!((sources[0].allow_private, sources[1].allow_private), (true, false));
+}
+
+#[test]
+fn max_items_defaults_to_a_thousand_and_is_set_per_source_or_in_defaults() {
+    let (_, sources) = parse("[[source]]\nname = \"A\"\nurl = \"https://e.example/a\"\n").unwrap();
+    assert_eq!(sources[0].max_items, 1000);
+    let (_, sources) = parse(
+        "[defaults]\nmax_items = 50\n[[source]]\nname = \"A\"\nurl = \"https://e.example/a\"\n\
+         [[source]]\nname = \"B\"\nurl = \"https://e.example/b\"\nmax_items = 5\n",
+    )
+    .unwrap();
+    assert_eq!((sources[0].max_items, sources[1].max_items), (50, 5));
+    let e = err("[[source]]\nname = \"B\"\nurl = \"https://e.example/b\"\nmax_items = 0\n");
+    assert!(e.contains("newsmirror.toml:4") && e.contains("\"B\"") && e.contains("max_items"), "{e}");
 }

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    CommentProvider, Comments, ConfigError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images, RunSettings,
-    SiteSettings, Source, Zone, check_unique_names, check_url,
+    CommentProvider, Comments, ConfigError, DEFAULT_MAX_ITEMS, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, FullText, Images,
+    RunSettings, SiteSettings, Source, Zone, check_unique_names, check_url,
 };
 use crate::extract::{RuleSet, Rules, normalise_domain};
 
@@ -40,6 +40,7 @@ struct RawSite {
     archived: Option<bool>,
     lists: Option<bool>,
     comments: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    language: Option<Spanned<String>>,
 }
 
 /// `[[rules]]`: cleanup rules for one site, by its domain.
@@ -97,6 +98,15 @@ struct RawDefaults {
     images: Option<Spanned<String>>,
     image_max_size: Option<Spanned<SizeValue>>,
     images_max_per_run: Option<Spanned<SizeValue>>,
+    allow_private: Option<bool>,
+    mirror_hosts: Option<Vec<String>>,
+    // Re-checking (src/recheck): defaults for every source.
+    recheck: Option<Spanned<RecheckValue>>,
+    confirm_after: Option<Spanned<DurationValue>>,
+    soft_404: Option<Vec<String>>,
+    evidence: Option<Spanned<String>>,
+    evidence_commit: Option<bool>,
+    max_items: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +127,21 @@ struct RawSource {
     content: Option<Spanned<OneOrMany>>,
     remove: Option<Spanned<OneOrMany>>,
     images: Option<Spanned<String>>,
+    allow_private: Option<bool>,
+    mirror_hosts: Option<Vec<String>>,
+    recheck: Option<Spanned<RecheckValue>>,
+    confirm_after: Option<Spanned<DurationValue>>,
+    soft_404: Option<Vec<String>>,
+    evidence: Option<Spanned<String>>,
+    max_items: Option<Spanned<usize>>,
+}
+
+/// `recheck = false`, `true` (the default schedule) or `["1h", "1d", …]`.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum RecheckValue {
+    Bool(bool),
+    Steps(Vec<DurationValue>),
 }
 
 /// `30` (seconds) or `"30s"`, `"2m"`, `"1h 30m"`.
@@ -209,7 +234,17 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
     let default_full_text =
         d.full_text.as_ref().map(|v| full_text(&ctx, v, None)).transpose()?.unwrap_or(FullText::Auto);
     let default_every = d.every.as_ref().map(|v| duration(&ctx, v, None, "every")).transpose()?;
+    let default_max_items =
+        d.max_items.as_ref().map(|n| positive(&ctx, n, "max_items")).transpose()?.unwrap_or(DEFAULT_MAX_ITEMS);
     let default_images = d.images.as_ref().map(|v| images(&ctx, v, None)).transpose()?.unwrap_or(Images::Link);
+    let default_recheck = recheck(
+        &ctx,
+        None,
+        &crate::recheck::Settings::default(),
+        (&d.recheck, &d.confirm_after, &d.soft_404, &d.evidence),
+    )?;
+    settings.evidence_commit = d.evidence_commit.unwrap_or(false);
+    settings.recheck = default_recheck.clone();
     let mut domain_rules = Vec::new();
     for r in &raw.rules {
         let domain = normalise_domain(r.domain.get_ref());
@@ -265,7 +300,18 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<(RunSettings, Vec<Source>
                 Some(v) => images(&ctx, v, named)?,
                 None => default_images,
             },
+            allow_private: s.allow_private.or(d.allow_private).unwrap_or(false),
+            max_items: match &s.max_items {
+                Some(n) if *n.get_ref() == 0 => return Err(ctx.err(n.span(), named, "max_items: must be at least 1")),
+                Some(n) => *n.get_ref(),
+                None => default_max_items,
+            },
             rules: own_rules,
+            mirror_hosts: s.mirror_hosts.or_else(|| d.mirror_hosts.clone()).map_or_else(
+                || super::DEFAULT_MIRROR_HOSTS.iter().map(|h| h.to_string()).collect(),
+                |hosts| hosts.iter().map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect(),
+            ),
+            recheck: recheck(&ctx, named, &default_recheck, (&s.recheck, &s.confirm_after, &s.soft_404, &s.evidence))?,
             name,
         });
     }
@@ -318,7 +364,73 @@ fn site(ctx: &Ctx, s: RawSite) -> Result<SiteSettings, ConfigError> {
         archived: s.archived,
         lists: s.lists.unwrap_or(false),
         comments,
+        language: match &s.language {
+            Some(l) => crate::site::Language::parse(l.get_ref()).ok_or_else(|| {
+                ctx.err(
+                    l.span(),
+                    None,
+                    format!("site: language: expected \"zh-Hans\", \"zh-Hant\" or \"en\", found {:?}", l.get_ref()),
+                )
+            })?,
+            None => crate::site::Language::default(),
+        },
     })
+}
+
+type RawRecheck<'a> = (
+    &'a Option<Spanned<RecheckValue>>,
+    &'a Option<Spanned<DurationValue>>,
+    &'a Option<Vec<String>>,
+    &'a Option<Spanned<String>>,
+);
+
+/// A source's re-check settings over `base` (the defaults'); soft-404
+/// phrases add to the defaults' rather than replace them.
+fn recheck(
+    ctx: &Ctx,
+    source: Option<&str>,
+    base: &crate::recheck::Settings,
+    (steps, confirm, phrases, evidence): RawRecheck,
+) -> Result<crate::recheck::Settings, ConfigError> {
+    let mut out = base.clone();
+    if let Some(v) = steps {
+        out.schedule = match v.get_ref() {
+            RecheckValue::Bool(false) => None,
+            RecheckValue::Bool(true) => {
+                Some(crate::recheck::DEFAULT_SCHEDULE.iter().map(|s| Duration::from_secs(*s)).collect())
+            }
+            RecheckValue::Steps(list) => {
+                let mut steps = Vec::with_capacity(list.len());
+                for d in list {
+                    steps.push(duration(ctx, &Spanned::new(v.span(), d.clone()), source, "recheck")?);
+                }
+                if steps.is_empty() || steps.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(ctx.err(v.span(), source, "recheck: give false, or durations after capture in increasing order, e.g. [\"1h\", \"1d\", \"30d\"]"));
+                }
+                Some(steps)
+            }
+        };
+    }
+    if let Some(v) = confirm {
+        out.confirm_after = duration(ctx, v, source, "confirm_after")?;
+    }
+    if let Some(p) = phrases {
+        out.soft_404.extend(p.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
+    }
+    if let Some(v) = evidence {
+        out.warc = match v.get_ref().trim().to_ascii_lowercase().as_str() {
+            "warc" => true,
+            "none" | "" => false,
+            other => {
+                return Err(ctx.err(
+                    v.span(),
+                    source,
+                    format!("evidence: expected \"warc\" or \"none\", found {other:?}"),
+                ));
+            }
+        };
+    }
+    Ok(out)
 }
 
 /// Compile `content`/`remove` selectors; `None` when neither is given.

@@ -61,8 +61,8 @@ pub fn run(dir: &Path) -> u8 {
             return crate::cli::EXIT_SOURCE_FAILED;
         }
     };
-    println!("Serving {} sample feeds on {}", SAMPLES.len(), server.base_url());
-    println!("Mirroring them into {}\n", dir.display());
+    outln!("Serving {} sample feeds on {}", SAMPLES.len(), server.base_url());
+    outln!("Mirroring them into {}\n", dir.display());
     let sources = SAMPLES
         .iter()
         .map(|s| {
@@ -92,12 +92,12 @@ pub fn run(dir: &Path) -> u8 {
     if let Ok(entries) = std::fs::read_dir(&posts) {
         let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
         names.sort();
-        println!("\n{} posts in {}:", names.len(), posts.display());
+        outln!("\n{} posts in {}:", names.len(), posts.display());
         for n in names {
-            println!("  {n}");
+            outln!("  {n}");
         }
     }
-    println!(
+    outln!(
         "\nRun it again: nothing is written twice. Read the mirror as a site:\n  newsmirror serve --site {0}\nStart your own with:\n  newsmirror init DIR   (or: newsmirror run --config subs.json --site DIR)",
         dir.display()
     );

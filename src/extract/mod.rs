@@ -8,6 +8,7 @@
 //! `bench/extract-eval.sh`).
 
 mod boilerplate;
+pub mod bounds;
 mod builtin;
 mod decode;
 mod metadata;
@@ -62,6 +63,9 @@ pub enum ExtractError {
     NoArticle,
     #[error("readability: {0}")]
     Readability(String),
+    /// Refused before parsing: see [`bounds`].
+    #[error("page refused unparsed: {0}")]
+    OverBound(bounds::OverBound),
 }
 
 /// Clean a feed item's HTML: the generic and the site's `remove` rules.
@@ -85,7 +89,8 @@ pub fn clean_fragment(html: &str, rules: Option<&Rules>) -> String {
 /// The article of a whole page. `url` (the page's final URL) resolves the
 /// page's relative links.
 pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Result<Article, ExtractError> {
-    let doc = Document::from(html);
+    let html = bounds::prepare(html, &bounds::PAGE).map_err(ExtractError::OverBound)?;
+    let doc = Document::from(&*html);
     let meta = metadata::page_meta(&doc);
     remove_all(&doc, rules);
     let found = rules.and_then(|r| select_content(&doc, &r.content)).map(|(html, s)| (html, Method::Selector(s)));

@@ -1,14 +1,26 @@
-//! Bytes to text: BOM, then the HTTP charset, then the XML prolog (or HTML
-//! `<meta>`), then UTF-8 (windows-1252 for bytes that are mostly not UTF-8).
+//! Bytes to text for feeds: a BOM wins; a declared charset (HTTP, then the
+//! XML prolog or HTML `<meta>`) is used only when the bytes decode in it
+//! without errors, else the other declaration, else detection (chardetng,
+//! the detector Firefox uses).
 //!
-//! Declarations lie often (servers default to ISO-8859-1, generators copy
-//! prologs), so a declaration of a single-byte or legacy CJK charset is
-//! overruled when the bytes are valid UTF-8 and contain non-ASCII text:
-//! such bytes are practically never meant as anything else.
+//! Declarations lie often: servers default to ISO-8859-1 or UTF-8 whatever
+//! the file holds, generators copy prologs. A single-byte declaration
+//! decodes any bytes, so it proves nothing: it loses to the other
+//! declaration or to detection when they name a multi-byte encoding (GBK,
+//! Big5, Shift_JIS, EUC-KR, UTF-8) in which the bytes decode cleanly.
+//! Valid UTF-8 with non-ASCII text is practically never meant as anything
+//! else, so it is UTF-8 whatever is declared.
 
 use std::borrow::Cow;
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+/// The encoding chosen for a document, and why (for `parse --json` and logs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub encoding: &'static Encoding,
+    pub reason: String,
+}
 
 /// Decode `bytes` to text, returning the encoding used. Malformed sequences
 /// become U+FFFD rather than failing: one bad byte must not cost a feed.
@@ -19,7 +31,70 @@ pub fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> (Cow<'a, str>,
 
 /// Choose the encoding of `bytes` without decoding them.
 pub fn detect(bytes: &[u8], http_charset: Option<&str>) -> &'static Encoding {
-    declared(bytes, http_charset).unwrap_or_else(|| undeclared(bytes))
+    choose(bytes, http_charset).encoding
+}
+
+/// Choose the encoding of a feed's bytes by the rules above.
+pub fn choose(bytes: &[u8], http_charset: Option<&str>) -> Choice {
+    let pick = |encoding: &'static Encoding, reason: String| Choice { encoding, reason };
+    if let Some((enc, _)) = Encoding::for_bom(bytes) {
+        return pick(enc, "byte order mark".into());
+    }
+    // UTF-16 without a BOM still starts with `<` next to a NUL byte.
+    match bytes {
+        [b'<', 0, ..] => return pick(UTF_16LE, "UTF-16 byte pattern".into()),
+        [0, b'<', ..] => return pick(UTF_16BE, "UTF-16 byte pattern".into()),
+        _ => {}
+    }
+    let http = http_charset.map(|c| (c.trim(), Encoding::for_label(c.trim().as_bytes())));
+    let doc = declared_in_document(bytes);
+    let says = |what: &str, label: &str| format!("{what} declares {label}");
+    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+        return pick(UTF_8, "valid UTF-8".into());
+    }
+    // Declarations in order of authority, each tried against the bytes.
+    let mut declared: Vec<(&'static Encoding, String)> = Vec::with_capacity(2);
+    if let Some((label, Some(enc))) = http {
+        declared.push((usable(enc), says("HTTP charset", label)));
+    }
+    if let Some(enc) = doc {
+        declared.push((usable(enc), says("the document", enc.name())));
+    }
+    let clean: Vec<&(&'static Encoding, String)> =
+        declared.iter().filter(|(enc, _)| decodes_cleanly(enc, bytes)).collect();
+    let rejected: Vec<String> = declared
+        .iter()
+        .filter(|(enc, _)| !decodes_cleanly(enc, bytes))
+        .map(|(enc, why)| format!("{why} but the bytes are not {}", enc.name()))
+        .collect();
+    let detected = || undeclared(bytes);
+    let result = match clean.first() {
+        Some((enc, why)) if !enc.is_single_byte() || bytes.is_ascii() => pick(enc, why.clone()),
+        Some((enc, why)) => {
+            // A single-byte declaration proves nothing: a multi-byte reading
+            // the other declaration or detection offers, and the bytes bear
+            // out, is the text.
+            let other = clean.iter().skip(1).find(|(e, _)| !e.is_single_byte()).map(|(e, w)| (*e, w.clone()));
+            let other = other.or_else(|| {
+                let d = detected();
+                (!d.is_single_byte() && decodes_cleanly(d, bytes))
+                    .then(|| (d, format!("detected {} (the bytes decode cleanly in it)", d.name())))
+            });
+            match other {
+                Some((e, w)) => pick(e, format!("{w}, over the single-byte {why}")),
+                None => pick(enc, why.clone()),
+            }
+        }
+        None => {
+            let d = detected();
+            pick(d, format!("detected {}", d.name()))
+        }
+    };
+    if rejected.is_empty() {
+        result
+    } else {
+        pick(result.encoding, format!("{}; {}", result.reason, rejected.join("; ")))
+    }
 }
 
 /// The encoding the bytes or the server declare (BOM, HTTP charset, UTF-16
@@ -49,10 +124,9 @@ pub fn decode_as<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Cow<'a, st
     }
 }
 
-/// XML without a declaration means UTF-8, but feeds written in Latin-1 by
-/// tools that never declare it exist: bytes mostly not UTF-8 are read as
-/// windows-1252 (what browsers assume), while a few bad bytes in UTF-8 text
-/// stay replacement characters rather than turn the whole text to mojibake.
+/// Detection, for bytes no declaration describes: damaged UTF-8 (a few bad
+/// bytes in UTF-8 text) stays UTF-8 rather than turn into mojibake; other
+/// bytes go to chardetng (GBK, Big5, Shift_JIS, EUC-KR, windows-1252, ...).
 fn undeclared(bytes: &[u8]) -> &'static Encoding {
     if std::str::from_utf8(bytes).is_ok() {
         return UTF_8;
@@ -62,7 +136,26 @@ fn undeclared(bytes: &[u8]) -> &'static Encoding {
         valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
         invalid += usize::from(!chunk.invalid().is_empty());
     }
-    if invalid > valid { WINDOWS_1252 } else { UTF_8 }
+    if valid >= invalid && valid > 0 {
+        return UTF_8;
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    match detector.guess(None, chardetng::Utf8Detection::Allow) {
+        enc if enc == UTF_8 => WINDOWS_1252,
+        enc => enc,
+    }
+}
+
+/// Whether `bytes` decode in `encoding` without a malformed sequence.
+fn decodes_cleanly(encoding: &'static Encoding, bytes: &[u8]) -> bool {
+    encoding.decode_without_bom_handling_and_without_replacement(bytes).is_some()
+}
+
+/// A UTF-16 label on bytes without NULs is a copied prolog: those bytes are
+/// ASCII-compatible, read as UTF-8.
+fn usable(declared: &'static Encoding) -> &'static Encoding {
+    if declared == UTF_16LE || declared == UTF_16BE { UTF_8 } else { declared }
 }
 
 fn overrule_if_utf8(declared: &'static Encoding, bytes: &[u8]) -> &'static Encoding {

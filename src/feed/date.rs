@@ -6,7 +6,7 @@
 //! written without an offset, or with `CST` (US Central in RFC 822, China
 //! Standard Time in Chinese feeds), takes the source's configured zone.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// Parse a feed date; `None` when nothing sensible can be read from it.
@@ -14,6 +14,22 @@ pub fn parse(input: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
     let s = input.trim();
     if s.is_empty() {
         return None;
+    }
+    // `2023年1月31日 16:34`: Chinese, Japanese and Korean sites write the
+    // year-first date with unit characters.
+    if s.contains(['年', '월']) {
+        let ascii: String = s
+            .chars()
+            .map(|c| match c {
+                '年' | '月' | '년' | '월' => '-',
+                '日' | '일' => ' ',
+                c => c,
+            })
+            .collect();
+        return parse(ascii.trim().trim_end_matches('-'), zone);
+    }
+    if let Some(d) = reduced_precision(s, zone) {
+        return Some(d);
     }
     if let [y1, y2, y3, y4, sep, ..] = s.as_bytes()
         && [y1, y2, y3, y4].iter().all(|b| b.is_ascii_digit())
@@ -23,6 +39,19 @@ pub fn parse(input: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
             .or_else(|| parse_year_first(s, zone));
     }
     parse_rfc822(s, zone)
+}
+
+/// ISO 8601's reduced precision in `dc:date`: `2003` and `2003-12` mean
+/// the start of that year or month.
+fn reduced_precision(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let (year, month) = match s.split_once('-') {
+        None if s.len() == 4 && digits(s) => (s, "1"),
+        Some((y, m)) if y.len() == 4 && digits(y) && m.len() == 2 && digits(m) => (y, m),
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)?;
+    Some(localize(date.and_time(NaiveTime::MIN), zone))
 }
 
 /// `2020/1/10 14:33:00`, `2020-1-10 8:05 +0800`, `2020.01.10`: year first
@@ -41,6 +70,7 @@ fn parse_year_first(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
         [t, z @ ..] if t.contains(':') => (parse_time(t)?, z),
         _ => (NaiveTime::MIN, rest.as_slice()),
     };
+    let (time, zone_tokens) = with_meridiem(time, rest.first().copied(), zone_tokens);
     at_zone(date.and_time(time), zone_tokens.first().copied(), zone)
 }
 
@@ -53,6 +83,14 @@ fn parse_iso(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
         if let Ok(d) = DateTime::parse_from_str(&s, fmt) {
             return Some(d.with_timezone(&Utc));
         }
+    }
+    // An offset written short (`+00:0`, `+8`): the time, then any zone.
+    if let Some(t) = s.find('T')
+        && let Some(z) = s[t..].rfind(['+', '-']).map(|z| t + z)
+        && let Ok(n) = NaiveDateTime::parse_from_str(&s[..z], "%Y-%m-%dT%H:%M:%S%.f")
+        && let Offset::Fixed(off) = offset(&s[z..], zone)
+    {
+        return off.from_local_datetime(&n).single().map(|d| d.with_timezone(&Utc));
     }
     let naive_part = s.trim_end_matches('Z');
     let utc = naive_part.len() != s.len();
@@ -92,11 +130,19 @@ fn parse_rfc822(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
     if weekday {
         tokens.remove(0);
     }
+    let asctime;
     let (day, mon, year, rest) = match tokens.as_slice() {
+        // `Sun Jul 15 01:16:00 +0000 2012` (asctime, and Twitter with a zone)
+        [m, d, t, rest @ ..] if month(m).is_some() && d.parse::<u32>().is_ok() && t.contains(':') => {
+            let (years, others): (Vec<&str>, Vec<&str>) =
+                rest.iter().partition(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()));
+            asctime = std::iter::once(*t).chain(others).collect::<Vec<&str>>();
+            (d, *m, *years.first()?, asctime.as_slice())
+        }
         // 31 Jan 2023 …
-        [d, m, y, rest @ ..] if d.parse::<u32>().is_ok() && month(m).is_some() => (d, *m, y, rest),
+        [d, m, y, rest @ ..] if d.parse::<u32>().is_ok() && month(m).is_some() => (d, *m, *y, rest),
         // Jan 31 2023 … (seen in some generators)
-        [m, d, y, rest @ ..] if month(m).is_some() && d.parse::<u32>().is_ok() => (d, *m, y, rest),
+        [m, d, y, rest @ ..] if month(m).is_some() && d.parse::<u32>().is_ok() => (d, *m, *y, rest),
         _ => return None,
     };
     let day: u32 = day.parse().ok()?;
@@ -109,7 +155,25 @@ fn parse_rfc822(s: &str, zone: Option<Tz>) -> Option<DateTime<Utc>> {
         [t, z @ ..] if t.contains(':') => (parse_time(t)?, z),
         _ => (NaiveTime::MIN, rest),
     };
+    let (time, zone_tokens) = with_meridiem(time, rest.first().copied(), zone_tokens);
     at_zone(date.and_time(time), zone_tokens.first().copied(), zone)
+}
+
+/// `02:02:33 PM` (as a token after the time, or glued to it): a 12-hour
+/// clock; the zone, if any, follows.
+fn with_meridiem<'t>(time: NaiveTime, time_token: Option<&str>, after: &'t [&'t str]) -> (NaiveTime, &'t [&'t str]) {
+    let glued = time_token.map(|t| t.trim_start_matches(|c: char| c.is_ascii_digit() || c == ':' || c == '.'));
+    let (marker, rest) = match after {
+        [m, rest @ ..] if is_meridiem(m) => (Some(*m), rest),
+        _ => (glued.filter(|g| is_meridiem(g)), after),
+    };
+    let Some(marker) = marker else { return (time, after) };
+    let hour = time.hour() % 12 + if marker.eq_ignore_ascii_case("pm") { 12 } else { 0 };
+    (time.with_hour(hour).unwrap_or(time), rest)
+}
+
+fn is_meridiem(t: &str) -> bool {
+    t.eq_ignore_ascii_case("am") || t.eq_ignore_ascii_case("pm")
 }
 
 /// `naive` in the zone `token` names, else in the source's zone.
@@ -162,10 +226,19 @@ enum Offset {
 
 fn offset(z: &str, zone: Option<Tz>) -> Offset {
     let hours = |h: i32| FixedOffset::east_opt(h * 3600).map_or(Offset::Unknown, Offset::Fixed);
+    // `GMT+8`, `UTC+08:00`, `GMT-0500`: common in Chinese feeds.
+    let upper = z.to_ascii_uppercase();
+    let z = ["GMT", "UTC", "UT"]
+        .iter()
+        .find_map(|p| upper.strip_prefix(p).filter(|r| r.starts_with(['+', '-'])))
+        .unwrap_or(z);
     if let Some(sign) = z.chars().next().filter(|c| *c == '+' || *c == '-') {
         let digits: String = z[1..].chars().filter(char::is_ascii_digit).collect();
         let (h, m) = match digits.len() {
-            4 => (digits[..2].parse().unwrap_or(0), digits[2..].parse().unwrap_or(0)),
+            3 | 4 => {
+                let split = digits.len() - 2;
+                (digits[..split].parse().unwrap_or(0), digits[split..].parse().unwrap_or(0))
+            }
             1 | 2 => (digits.parse().unwrap_or(0), 0),
             _ => return Offset::Unknown,
         };
@@ -184,8 +257,18 @@ fn offset(z: &str, zone: Option<Tz>) -> Offset {
         "PST" => hours(-8),
         "PDT" => hours(-7),
         "BST" => hours(1),
-        "CET" => hours(1),
-        "CEST" => hours(2),
+        "CET" | "MET" | "WAT" => hours(1),
+        "CEST" | "MEST" | "CAT" | "SAST" => hours(2),
+        "WET" => hours(0),
+        "WEST" => hours(1),
+        "EAT" => hours(3),
+        "AKST" => hours(-9),
+        "AKDT" => hours(-8),
+        "HST" => hours(-10),
+        "NZST" => hours(12),
+        "NZDT" => hours(13),
+        "ICT" | "WIB" => hours(7),
+        "PHT" => hours(8),
         "EET" => hours(2),
         "EEST" => hours(3),
         "MSK" => hours(3),
@@ -274,6 +357,46 @@ mod tests {
         assert_eq!(parse("3 juil. 2020 10:00 GMT", None), Some(utc("2020-07-03T10:00:00Z")));
         assert_eq!(parse("3 juin 2020 10:00 GMT", None), Some(utc("2020-06-03T10:00:00Z")));
         assert_eq!(parse("Di, 10 Mär 2020 10:00:00 +0100", None), Some(utc("2020-03-10T09:00:00Z")));
+    }
+
+    #[test]
+    fn forms_other_readers_read() {
+        let shanghai: Tz = "Asia/Shanghai".parse().unwrap();
+        let cases = [
+            ("Sat, 16 Dec 2023 02:02:33 PM -0500", "2023-12-16T19:02:33Z"),
+            ("Sat, 16 Dec 2023 12:02:33 AM -0500", "2023-12-16T05:02:33Z"),
+            ("Sat, 16 Dec 2023 2:02PM GMT", "2023-12-16T14:02:00Z"),
+            ("Tue, 31 Jan 2023 16:34:06 GMT+8", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 16:34:06 GMT+08:00", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 16:34:06 UTC+8", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 14:04:06 GMT+5:30", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 09:34:06 MET", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jul 2023 10:34:06 MEST", "2023-07-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 09:34:06 CET", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jul 2023 10:34:06 CEST", "2023-07-31T08:34:06Z"),
+            ("Tue, 31 Jul 2023 09:34:06 BST", "2023-07-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 17:34:06 JST", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 16:34:06 HKT", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 17:34:06 KST", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 16:34:06 SGT", "2023-01-31T08:34:06Z"),
+            ("Tue, 31 Jan 2023 18:34:06 AEST", "2023-01-31T08:34:06Z"),
+            ("Sun Jul 15 01:16:00 +0000 2012", "2012-07-15T01:16:00Z"),
+            ("Sun Jul 15 01:16:00 2012", "2012-07-15T01:16:00Z"),
+            ("2003-12", "2003-12-01T00:00:00Z"),
+            ("2003", "2003-01-01T00:00:00Z"),
+            ("2017-06-13T03:18:00+00:0", "2017-06-13T03:18:00Z"),
+            ("2023年1月31日 16:34 +0800", "2023-01-31T08:34:00Z"),
+            ("2023/1/31 16:34 +0800", "2023-01-31T08:34:00Z"),
+        ];
+        for (s, want) in cases {
+            assert_eq!(parse(s, None), Some(utc(want)), "{s}");
+        }
+        // Without a zone, Chinese forms take the source's, as every date does.
+        assert_eq!(parse("2023年1月31日 16:34", Some(shanghai)), Some(utc("2023-01-31T08:34:00Z")));
+        assert_eq!(parse("2023/1/31 16:34", Some(shanghai)), Some(utc("2023-01-31T08:34:00Z")));
+        assert_eq!(parse("2023年1月31日", Some(shanghai)), Some(utc("2023-01-30T16:00:00Z")));
+        // CST is still the source's zone when it has one.
+        assert_eq!(parse("Tue, 31 Jan 2023 16:34:06 CST", Some(shanghai)), Some(utc("2023-01-31T08:34:06Z")));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub(super) fn parse(src: &str, opts: &ParseOptions) -> Result<Feed, FeedError> {
     Ok(Feed {
         format: Format::JsonFeed,
         encoding: "UTF-8",
+        encoding_reason: String::new(),
+        truncated: false,
         title: str_field(&doc, "title").unwrap_or_default(),
         link: str_field(&doc, "home_page_url"),
         items: items.iter().filter(|v| v.is_object()).map(|v| item(v, opts)).collect(),
@@ -57,6 +59,7 @@ fn item(v: &Value, opts: &ParseOptions) -> Item {
         title: str_field(v, "title").map(|t| text::decode_entities(&t).into_owned()).unwrap_or_default(),
         link: str_field(v, "url").or_else(|| str_field(v, "external_url")),
         author,
+        base: None,
         published,
         body,
         body_kind,

@@ -62,6 +62,9 @@ pub struct Item {
     pub published: Option<DateTime<Utc>>,
     pub body: String,
     pub body_kind: BodyKind,
+    /// What relative URLs in `body` resolve against before the item link:
+    /// the `xml:base` in effect; for an item with neither, the feed's home.
+    pub base: Option<String>,
 }
 
 /// A parsed feed document.
@@ -70,6 +73,10 @@ pub struct Feed {
     pub format: Format,
     /// Name of the character encoding the bytes were decoded with.
     pub encoding: &'static str,
+    /// Why that encoding (BOM, which declaration, detection).
+    pub encoding_reason: String,
+    /// The document ended early; `items` holds those complete before the cut.
+    pub truncated: bool,
     pub title: String,
     pub link: Option<String>,
     pub items: Vec<Item>,
@@ -98,12 +105,15 @@ pub enum FeedError {
 
 /// Decode `bytes` and parse them as RSS, RDF, Atom or JSON Feed.
 pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<Feed, FeedError> {
-    let (text, encoding) = charset::decode(bytes, opts.http_charset);
+    let choice = charset::choose(bytes, opts.http_charset);
+    tracing::debug!(encoding = choice.encoding.name(), reason = %choice.reason, "feed charset");
+    let text = charset::decode_as(bytes, choice.encoding);
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if trimmed.is_empty() {
         return Err(FeedError::Empty);
     }
     let mut feed = if trimmed.starts_with('{') { json::parse(trimmed, opts)? } else { xml::parse(&text, opts)? };
-    feed.encoding = encoding.name();
+    feed.encoding = choice.encoding.name();
+    feed.encoding_reason = choice.reason;
     Ok(feed)
 }

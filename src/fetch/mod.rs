@@ -4,14 +4,22 @@
 //! attempt (so a server that trickles a byte a second still ends), a body
 //! cap counted after decompression (so a gzip bomb stops at the cap), a
 //! redirect cap, and a deadline over all attempts of one source.
+//!
+//! Every request also says whose URL it is ([`Trust`]): a URL from feed or
+//! page data reaches only public addresses (see [`guard`]). Redirects are
+//! followed here, hop by hop, rather than by reqwest, so that each hop is
+//! judged on its own: the server chose it, whoever chose the first URL.
 
+pub mod guard;
 mod retry;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, USER_AGENT};
+use reqwest::header::{
+    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, USER_AGENT,
+};
 use tokio::sync::Semaphore;
 use url::Url;
 
@@ -34,6 +42,22 @@ pub struct Request<'a> {
     pub validators: &'a Validators,
     /// A smaller body cap than the run's `max_body` (images).
     pub max_body: Option<u64>,
+    pub trust: Trust,
+    /// `allow_private = true`: any address, for intranet mirrors.
+    pub allow_private: bool,
+}
+
+/// Who chose a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// The operator typed it (a source's `url`, `sources add URL`,
+    /// `extract URL`): any address, `file://` too. Its redirects are the
+    /// server's choice and are checked as data, unless they stay on the
+    /// same server ([`guard::same_site`]).
+    Operator,
+    /// Feed or page data chose it (article pages, images, a page's feed
+    /// link): public addresses only, and never `file://`.
+    Data,
 }
 
 #[derive(Debug)]
@@ -68,6 +92,9 @@ pub enum FetchError {
     Deadline(Duration),
     #[error("redirect: {0}")]
     Redirect(String),
+    /// A URL from data points at a non-public address, or at a file.
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("connection failed: {0}")]
     Connect(String),
     /// The name does not resolve: another attempt within this run will not
@@ -97,6 +124,9 @@ impl FetchError {
 struct ClientKey {
     proxy: Option<String>,
     timeout: Duration,
+    /// Connects only to public addresses. A separate client, so that its
+    /// pool never holds a connection that was not checked.
+    guarded: bool,
 }
 
 /// Shared by all fetches of a run: clients, and the global and per-host limits.
@@ -105,9 +135,11 @@ pub struct Fetcher {
     clients: Mutex<HashMap<ClientKey, reqwest::Client>>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     global: Arc<Semaphore>,
-    /// Fixed answers for host names; with it, no other name resolves, so
-    /// tests never send a DNS query.
-    static_dns: Option<Arc<StaticDns>>,
+    /// Fixed answers for host names, for tests: no DNS query is sent.
+    resolver: Option<Arc<dyn reqwest::dns::Resolve>>,
+    classify: guard::Classifier,
+    /// Proxies from the environment, whose names the guard lets resolve.
+    env_proxies: Vec<String>,
 }
 
 /// A resolver that knows a fixed set of names and nothing else.
@@ -134,13 +166,28 @@ impl Fetcher {
             settings,
             clients: Mutex::default(),
             hosts: Mutex::default(),
-            static_dns: None,
+            resolver: None,
+            classify: guard::default_classifier(),
+            env_proxies: guard::env_proxy_hosts(),
         }
     }
 
     /// Resolve host names from `names` only: any other name does not resolve.
-    pub fn with_static_dns(mut self, names: HashMap<String, std::net::SocketAddr>) -> Fetcher {
-        self.static_dns = Some(Arc::new(StaticDns(names)));
+    pub fn with_static_dns(self, names: HashMap<String, std::net::SocketAddr>) -> Fetcher {
+        self.with_resolver(Arc::new(StaticDns(names)))
+    }
+
+    /// Resolve host names with `resolver` instead of the system's (tests:
+    /// names that answer differently from one lookup to the next).
+    pub fn with_resolver(mut self, resolver: Arc<dyn reqwest::dns::Resolve>) -> Fetcher {
+        self.resolver = Some(resolver);
+        self
+    }
+
+    /// Judge addresses with `classify` instead of [`guard::non_public`]
+    /// (tests: a name that reaches 127.0.0.1 but counts as public).
+    pub fn with_classifier(mut self, classify: guard::Classifier) -> Fetcher {
+        self.classify = classify;
         self
     }
 
@@ -152,7 +199,13 @@ impl Fetcher {
     pub async fn fetch(&self, req: &Request<'_>) -> Result<Fetched, FetchError> {
         let url = Url::parse(req.url.trim()).map_err(|e| FetchError::Other(format!("bad URL {:?}: {e}", req.url)))?;
         if url.scheme() == "file" {
+            if req.trust == Trust::Data {
+                return Err(FetchError::Refused("file URLs are read only from the config or the command line".into()));
+            }
             return self.read_file(&url).await;
+        }
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::Other(format!("{url}: only http, https and file URLs are fetched")));
         }
         let deadline = Instant::now() + self.settings.source_deadline;
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
@@ -192,42 +245,37 @@ impl Fetcher {
         hosts.entry(host.to_string()).or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host))).clone()
     }
 
-    fn client(&self, proxy: Option<&str>, timeout: Duration) -> Result<reqwest::Client, FetchError> {
-        let key = ClientKey { proxy: proxy.map(str::to_string), timeout };
+    fn client(&self, proxy: Option<&str>, timeout: Duration, guarded: bool) -> Result<reqwest::Client, FetchError> {
+        let key = ClientKey { proxy: proxy.map(str::to_string), timeout, guarded };
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
-        let max_redirects = self.settings.max_redirects;
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max_redirects {
-                attempt.error(format!("more than {max_redirects} redirects"))
-            } else if !matches!(attempt.url().scheme(), "http" | "https") {
-                let to = attempt.url().to_string();
-                attempt.error(format!("to a non-HTTP URL {to}"))
-            } else {
-                attempt.follow()
-            }
-        });
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.settings.connect_timeout)
             .timeout(timeout)
-            .redirect(policy)
+            .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(self.settings.per_host);
         if let Some(p) = proxy {
             let proxy = reqwest::Proxy::all(p).map_err(|e| FetchError::Other(format!("proxy {p}: {e}")))?;
             builder = builder.proxy(proxy);
         }
-        if let Some(dns) = &self.static_dns {
-            builder = builder.dns_resolver(dns.clone());
+        if guarded {
+            let mut exempt = self.env_proxies.clone();
+            exempt.extend(proxy.and_then(guard::proxy_host));
+            let inner = self.resolver.clone().unwrap_or_else(|| Arc::new(guard::SystemDns));
+            builder = builder.dns_resolver(Arc::new(guard::Guard { inner, classify: self.classify.clone(), exempt }));
+        } else if let Some(dns) = &self.resolver {
+            builder = builder.dns_resolver(Arc::new(guard::Shared(dns.clone())));
         }
         let client = builder.build().map_err(|e| FetchError::Other(format!("HTTP client: {e}")))?;
         clients.insert(key, client.clone());
         Ok(client)
     }
 
-    async fn attempt(&self, url: &Url, req: &Request<'_>) -> Result<Fetched, retry::Failed> {
-        let client = self.client(req.proxy, req.timeout)?;
+    /// One attempt: the request and its redirects, each hop judged by who
+    /// chose it.
+    async fn attempt(&self, start: &Url, req: &Request<'_>) -> Result<Fetched, retry::Failed> {
         let mut headers = HeaderMap::new();
         let mut set = |name, value: &str| {
             if let Ok(v) = value.parse() {
@@ -241,8 +289,38 @@ impl Fetcher {
         if let Some(lm) = &req.validators.last_modified {
             set(IF_MODIFIED_SINCE, lm);
         }
-        let response =
-            client.get(url.clone()).headers(headers).send().await.map_err(|e| retry::classify(e, req.timeout))?;
+        let mut url = start.clone();
+        let mut hops = 0;
+        let response = loop {
+            let trusted =
+                req.allow_private || (req.trust == Trust::Operator && (hops == 0 || guard::same_site(start, &url)));
+            let refused = |why: &dyn std::fmt::Display| {
+                let text = if hops == 0 { why.to_string() } else { format!("redirect to {url}: {why}") };
+                retry::Failed::from(FetchError::Refused(text))
+            };
+            if !trusted {
+                guard::check_literal(&url, &self.classify).map_err(|r| refused(&r))?;
+            }
+            let client = self.client(req.proxy, req.timeout, !trusted)?;
+            let response = match client.get(url.clone()).headers(headers.clone()).send().await {
+                Ok(r) => r,
+                Err(e) => match refusal_in(&e) {
+                    Some(r) => return Err(refused(&r)),
+                    None => return Err(retry::classify(e, req.timeout)),
+                },
+            };
+            let Some(location) = redirect_target(&response) else { break response };
+            let next =
+                url.join(&location).map_err(|e| FetchError::Redirect(format!("bad Location {location:?}: {e}")))?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(FetchError::Redirect(format!("to a non-HTTP URL {next}")).into());
+            }
+            hops += 1;
+            if hops > self.settings.max_redirects {
+                return Err(FetchError::Redirect(format!("more than {} redirects", self.settings.max_redirects)).into());
+            }
+            url = next;
+        };
         let status = response.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -262,7 +340,7 @@ impl Fetcher {
         };
         let content_type = header(CONTENT_TYPE);
         let validators = Validators { etag: header(ETAG), last_modified: header(LAST_MODIFIED) };
-        let final_url = response.url().to_string();
+        let final_url = url.to_string();
         let limit = req.max_body.map_or(self.settings.max_body, |m| m.min(self.settings.max_body));
         let bytes = read_capped(response, req.timeout, limit).await?;
         Ok(Fetched::Body(Body {
@@ -291,6 +369,34 @@ impl Fetcher {
             final_url: url.to_string(),
         }))
     }
+}
+
+/// Where a redirect points, when `response` is one reqwest would follow.
+fn redirect_target(response: &reqwest::Response) -> Option<String> {
+    use reqwest::StatusCode;
+    let redirect = [
+        StatusCode::MOVED_PERMANENTLY,
+        StatusCode::FOUND,
+        StatusCode::SEE_OTHER,
+        StatusCode::TEMPORARY_REDIRECT,
+        StatusCode::PERMANENT_REDIRECT,
+    ];
+    if !redirect.contains(&response.status()) {
+        return None;
+    }
+    response.headers().get(LOCATION)?.to_str().ok().map(str::to_string)
+}
+
+/// The guard's refusal inside a failed request's causes.
+fn refusal_in(e: &reqwest::Error) -> Option<guard::Refusal> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(r) = c.downcast_ref::<guard::Refusal>() {
+            return Some(r.clone());
+        }
+        cause = c.source();
+    }
+    None
 }
 
 async fn read_capped(mut response: reqwest::Response, timeout: Duration, limit: u64) -> Result<Vec<u8>, retry::Failed> {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::config::{FullText, Source};
-use crate::extract::{self, RuleSet, Rules};
+use crate::extract::{self, RuleSet, Rules, bounds};
 use crate::feed::{BodyKind, Item};
 use crate::fetch::Body;
 use crate::sanitize;
@@ -31,29 +31,67 @@ pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet)
     source.rules.as_ref().or_else(|| link.and_then(|l| rules.for_link(l)))
 }
 
-/// The feed's own content, cleaned, and whether the page is wanted.
-pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> Draft {
+/// The feed's own content, cleaned, and whether the page is wanted; a note
+/// when the content was over the bounds of [`bounds::FRAGMENT`] and only its
+/// text was kept.
+pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> (Draft, Option<String>) {
     if source.is_raw() {
-        return Draft {
-            html: item.body.clone(),
-            base: link.cloned(),
-            page: None,
-            page_author: None,
-            page_published: None,
-        };
+        return (
+            Draft {
+                html: item.body.clone(),
+                base: base_of(item, link),
+                page: None,
+                page_author: None,
+                page_published: None,
+            },
+            None,
+        );
     }
     let html = match item.body_kind {
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
         BodyKind::Text => std::borrow::Cow::Owned(text::text_to_html(&item.body)),
     };
-    let cleaned = extract::clean_fragment(&html, rules_for(source, link, rules));
+    let (cleaned, note) = match bounds::prepare(&html, &bounds::FRAGMENT) {
+        Ok(html) => (extract::clean_fragment(&html, rules_for(source, link, rules)), None),
+        Err(why) => {
+            let shown = link.map_or_else(|| format!("\"{}\"", text::clean_line(&item.title)), Url::to_string);
+            (as_text(&html), Some(format!("content of {shown}: {why}; kept its text without markup")))
+        }
+    };
     let wants_page = match source.full_text {
         FullText::On => true,
         FullText::Off => false,
         FullText::Auto => extract::is_summary(&cleaned) && !link.is_some_and(is_video_page),
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
-    Draft { html: cleaned, base: link.cloned(), page, page_author: None, page_published: None }
+    (Draft { html: cleaned, base: base_of(item, link), page, page_author: None, page_published: None }, note)
+}
+
+/// The text of HTML over the bounds, escaped, within the bounds itself: at
+/// most [`bounds::FRAGMENT`]'s bytes, and line breaks only while they are
+/// few enough not to be an element bomb of their own.
+fn as_text(html: &str) -> String {
+    let mut text = text::html_to_text(html);
+    let max = bounds::FRAGMENT.max_bytes / 2;
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str(" …");
+    }
+    if text.matches('\n').count() >= bounds::FRAGMENT.max_elements / 2 {
+        text = text.replace(['\r', '\n'], " ");
+    }
+    text::text_to_html(&text)
+}
+
+/// Relative URLs in an item resolve against its `xml:base`, then its link,
+/// then (for an item with no link) the feed's home page.
+fn base_of(item: &Item, link: Option<&Url>) -> Option<Url> {
+    let declared = item.base.as_deref().and_then(|b| Url::parse(b).ok());
+    declared.filter(|b| matches!(b.scheme(), "http" | "https")).or_else(|| link.cloned())
 }
 
 /// Replace the draft's content with the article of its fetched page. On
@@ -74,8 +112,12 @@ pub fn with_page(
         Ok(b) => b,
         Err(e) => return fail(draft, e),
     };
-    if let Some(ct) = body.content_type.as_deref().filter(|ct| !is_html(ct)) {
-        return fail(draft, format!("not an HTML page ({ct})"));
+    // An article is HTML: a plain-text or untyped body at an article's URL
+    // is more likely an internal document (a credentials file) than news.
+    match body.content_type.as_deref() {
+        Some(ct) if is_html(ct) => {}
+        Some(ct) => return fail(draft, format!("not an HTML page ({ct})")),
+        None => return fail(draft, "not an HTML page (no Content-Type)".into()),
     }
     let final_url = Url::parse(&body.final_url).unwrap_or_else(|_| page_url.clone());
     let (html, _) = extract::decode_page(&body.bytes, body.charset.as_deref());
@@ -127,8 +169,8 @@ fn is_video_page(link: &Url) -> bool {
 }
 
 fn is_html(content_type: &str) -> bool {
-    let ct = content_type.to_ascii_lowercase();
-    ct.contains("html") || ct.starts_with("text/plain")
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("text/html") || essence.eq_ignore_ascii_case("application/xhtml+xml")
 }
 
 /// The HTML as it will be written.
@@ -150,6 +192,7 @@ mod tests {
             published: None,
             body: body.into(),
             body_kind: BodyKind::Text,
+            base: None,
         }
     }
 
@@ -163,13 +206,37 @@ mod tests {
             ("https://youtu.be/x", false),
         ] {
             let url = Url::parse(link).unwrap();
-            let d = draft(&item(link, "A short description."), Some(&url), &source, &rules);
+            let (d, _) = draft(&item(link, "A short description."), Some(&url), &source, &rules);
             assert_eq!(d.page.is_some(), wanted, "{link}");
         }
         let mut raw = source.clone();
         raw.sanitize = false;
         let url = Url::parse("https://news.example/a").unwrap();
-        let d = draft(&item("https://news.example/a", "<p>x</p>"), Some(&url), &raw, &rules);
+        let (d, _) = draft(&item("https://news.example/a", "<p>x</p>"), Some(&url), &raw, &rules);
         assert!(d.page.is_none() && d.html == "<p>x</p>", "raw: the feed's HTML exactly, no page");
+    }
+
+    #[test]
+    fn only_html_pages_are_articles() {
+        for ct in ["text/html", "text/html; charset=gbk", "TEXT/HTML", "application/xhtml+xml"] {
+            assert!(is_html(ct), "{ct}");
+        }
+        for ct in ["text/plain", "application/json", "text/htmlx", "application/octet-stream", ""] {
+            assert!(!is_html(ct), "{ct}");
+        }
+    }
+
+    #[test]
+    fn content_over_the_bounds_keeps_its_text_without_markup() {
+        let source = Source::with_defaults("S".into(), "https://e.example/f".into());
+        let url = Url::parse("https://news.example/a").unwrap();
+        let mut it = item("https://news.example/a", "");
+        it.body = format!("{}Deep words{}", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        it.body_kind = BodyKind::Html;
+        let (d, note) = draft(&it, Some(&url), &source, &RuleSet::default());
+        assert!(d.html.contains("Deep words") && !d.html.contains("<div"), "{}", &d.html[..100.min(d.html.len())]);
+        let note = note.expect("a note");
+        assert!(note.contains("https://news.example/a") && note.contains("nested more than"), "{note}");
+        assert!(bounds::check(&finish(d, &source), &bounds::FRAGMENT).is_ok());
     }
 }

@@ -3,6 +3,8 @@
 //! name collisions resolve the same way on every run).
 
 pub mod content;
+mod failure;
+mod items;
 pub mod prepare;
 
 use std::path::PathBuf;
@@ -14,10 +16,12 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use url::Url;
 
+pub use failure::Failure;
+
 use crate::config::{Config, Images, Source};
 use crate::extract::RuleSet;
 use crate::feed::{self, Item, ParseOptions};
-use crate::fetch::{Body, FetchError, Fetched, Fetcher, Request, Validators};
+use crate::fetch::{Body, Fetched, Fetcher, Request, Trust, Validators};
 use crate::images::{self, ImageMirror};
 use crate::store::{KeyReader, Keys, NewPost, Store, StoreError};
 
@@ -34,7 +38,7 @@ pub enum Outcome {
     /// 304 Not Modified.
     NotModified,
     Disabled,
-    Failed(String),
+    Failed(Failure),
 }
 
 #[derive(Debug, Clone)]
@@ -74,8 +78,18 @@ pub struct RunOptions {
 /// What a worker hands back to the writer for one source.
 enum Fetch {
     NotModified,
-    Ready { items: usize, posts: Vec<NewPost>, validators: Validators, checked: bool, notes: Vec<String> },
-    Failed(String),
+    /// `complete` is false when `max_items` held some new items back: then
+    /// the feed's validators are not stored, so the next run fetches it
+    /// whole (no 304) and writes the rest.
+    Ready {
+        items: usize,
+        posts: Vec<NewPost>,
+        validators: Validators,
+        checked: bool,
+        notes: Vec<String>,
+        complete: bool,
+    },
+    Failed(Failure),
 }
 
 /// Run every source of `config` into the site; `on_source` sees each report
@@ -89,6 +103,7 @@ pub fn run(
     let mut store = Store::open(&opts.site, opts.lock_wait)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(items::WORKER_STACK)
         .build()
         .map_err(|source| StoreError::Io { path: opts.site.clone(), source })?;
     let settings = fetcher.settings().clone();
@@ -173,136 +188,162 @@ fn request<'a>(source: &'a Source, url: &'a str, validators: &'a Validators) -> 
         timeout: source.timeout,
         validators,
         max_body: None,
+        trust: Trust::Data,
+        allow_private: source.allow_private,
     }
 }
 
 /// Fetch and parse the feed, then for each new item: clean its content,
 /// fetch its page when the full text is wanted, sanitise, mirror images,
-/// render. CPU work runs on blocking threads, network work here.
+/// render. CPU work runs on blocking threads, network work here; all of it
+/// within the source's deadline (`source_deadline`): an item whose page
+/// or images did not arrive in time keeps the feed's content or the
+/// images' original links, with a note.
 async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: Validators) -> Fetch {
-    let body = match ctx.fetcher.fetch(&request(source, &source.url, &validators)).await {
+    let deadline = tokio::time::Instant::now() + ctx.fetcher.settings().source_deadline;
+    // The feed's URL is the operator's: any address, `file://` too.
+    let feed = Request { trust: Trust::Operator, ..request(source, &source.url, &validators) };
+    let body = match ctx.fetcher.fetch(&feed).await {
         Ok(Fetched::NotModified) => return Fetch::NotModified,
         Ok(Fetched::Body(b)) => b,
-        Err(e) => return Fetch::Failed(e.to_string()),
+        Err(e) => return Fetch::Failed(Failure::from(&e)),
     };
     let feed_validators = body.validators.clone();
-    let (items, pending, checked) = {
+    let New { count, pending, checked, mut notes, complete } = {
         let (ctx, source) = (ctx.clone(), source.clone());
         match blocking(move || new_items(&ctx, &source, body)).await {
             Ok(x) => x,
             Err(e) => return Fetch::Failed(e),
         }
     };
-    let pages = fetch_pages(ctx, source, &pending).await;
-    let mut notes = Vec::new();
-    let finished = {
-        let (ctx, source) = (ctx.clone(), source.clone());
-        let work = move || {
-            let mut notes = Vec::new();
-            let mut out = Vec::with_capacity(pending.len());
-            for (p, page) in pending.into_iter().zip(pages) {
-                let Pending { mut item, link, keys, mut draft } = p;
-                if let Some(page) = page {
-                    let (with_page, note) = content::with_page(draft, page, &source, &ctx.rules);
-                    draft = with_page;
-                    notes.extend(note);
-                }
-                content::fill_from_page(&mut item, &draft, &source);
-                out.push((item, link, keys, content::finish(draft, &source)));
-            }
-            Ok((out, notes))
-        };
-        match blocking(work).await {
-            Ok((out, n)) => {
-                notes.extend(n);
-                out
-            }
-            Err(e) => return Fetch::Failed(e),
+    // Each page is turned into content as soon as it arrives, so at most
+    // `per_host` page bodies are held at once.
+    let pages = items::Pages::new(ctx, source, deadline);
+    let per_source = ctx.fetcher.settings().per_host.max(1);
+    let finished: Vec<Option<Finished>> = futures::stream::iter(pending.into_iter().map(|p| {
+        let pages = &pages;
+        async move {
+            let page = match &p.draft.page {
+                Some(url) => Some(pages.fetch(url).await),
+                None => None,
+            };
+            let (ctx, source) = (ctx.clone(), source.clone());
+            let work = move || {
+                let Pending { mut item, link, keys, draft } = p;
+                let (html, notes) = items::finish_item(&mut item, draft, page, &source, &ctx);
+                Ok((item, link, keys, html, notes))
+            };
+            let done = blocking(work).await.ok();
+            let held = done.as_ref().and_then(|d| d.3.as_ref()).map_or(0, String::len);
+            pages.held.fetch_add(held, Ordering::SeqCst);
+            done
         }
-    };
+    }))
+    .buffered(per_source)
+    .collect()
+    .await;
     let mut posts = Vec::with_capacity(finished.len());
-    for (item, link, keys, mut html) in finished {
+    let mut images_late = 0;
+    // `None`: the blocking task itself failed, which `finish_item` prevents.
+    for (item, link, keys, html, item_notes) in finished.into_iter().flatten() {
+        notes.extend(item_notes);
+        let Some(mut html) = html else { continue };
         if source.images == Images::Mirror && !source.is_raw() {
             let client = images::Client {
                 user_agent: &source.user_agent,
                 proxy: source.proxy.as_deref(),
                 timeout: source.timeout,
+                allow_private: source.allow_private,
             };
-            let (rewritten, image_notes) = ctx.images.mirror(&ctx.fetcher, &client, &html).await;
-            html = rewritten;
-            notes.extend(image_notes);
+            match tokio::time::timeout_at(deadline, ctx.images.mirror(&ctx.fetcher, &client, &html)).await {
+                Ok((rewritten, image_notes)) => {
+                    html = rewritten;
+                    notes.extend(image_notes);
+                }
+                Err(_) => images_late += 1,
+            }
         }
         posts.push(prepare::prepare(&item, link.as_ref(), keys, source, ctx.run_time, html).into_new_post());
     }
-    Fetch::Ready { items, posts, validators: feed_validators, checked, notes }
+    if images_late > 0 {
+        notes.push(format!(
+            "images of {images_late} posts not mirrored: the source's deadline (source_deadline, {:?}) ran out; kept their original links",
+            ctx.fetcher.settings().source_deadline
+        ));
+    }
+    Fetch::Ready { items: count, posts, validators: feed_validators, checked, notes, complete }
 }
 
-/// Parse the feed and keep the items not yet written, each with its draft.
-fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<(usize, Vec<Pending>, bool), String> {
+/// An item after its page: its final HTML (`None`: not to be written) and notes.
+type Finished = (Item, Option<Url>, Keys, Option<String>, Vec<String>);
+
+/// The feed's new items, ready for their pages.
+struct New {
+    /// Items in the feed.
+    count: usize,
+    pending: Vec<Pending>,
+    checked: bool,
+    notes: Vec<String>,
+    /// Every new item is in `pending` (none held back by `max_items`).
+    complete: bool,
+}
+
+/// Parse the feed and keep the items not yet written (the newest
+/// `max_items` of them), each with its draft.
+fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<New, Failure> {
     let opts = ParseOptions { http_charset: body.charset.as_deref(), timezone: source.timezone };
-    let feed = feed::parse(&body.bytes, &opts).map_err(|e| e.to_string())?;
+    let feed = feed::parse(&body.bytes, &opts).map_err(|e| Failure::Parse(e.to_string()))?;
     let base = Url::parse(&body.final_url).ok();
+    drop(body);
     let known = KeyReader::open(&ctx.site).ok();
     let keys = prepare::keys_for(source, &feed, base.as_ref());
     let count = feed.items.len();
-    let mut pending = Vec::new();
+    let mut notes = Vec::new();
+    if feed.truncated {
+        notes.push(format!("the feed was truncated: kept the {count} items complete before the cut"));
+    }
+    let mut fresh: Vec<(Item, Option<Url>, Keys)> = Vec::new();
     for (item, (link, keys)) in feed.items.into_iter().zip(keys) {
         if known.as_ref().is_some_and(|k| k.is_known(&keys)) {
             continue;
         }
-        let draft = content::draft(&item, link.as_ref(), source, &ctx.rules);
-        pending.push(Pending { item, link, keys, draft });
+        fresh.push((item, link, keys));
     }
-    Ok((count, pending, known.is_some()))
-}
-
-/// The article pages the drafts want, in order (`None` where none is wanted).
-/// The fetcher's per-host limit keeps this polite to the site; a host that
-/// failed [`GIVE_UP_AFTER`] times in a row is not asked again this run, so
-/// a dead site costs a few requests, not one per item.
-async fn fetch_pages(ctx: &RunContext, source: &Source, pending: &[Pending]) -> Vec<Option<Result<Body, String>>> {
-    let per_source = ctx.fetcher.settings().per_host.max(1);
-    let failures = std::sync::Mutex::new(std::collections::HashMap::<String, u32>::new());
-    let failures = &failures;
-    futures::stream::iter(pending.iter().map(|p| async move {
-        let url = p.draft.page.as_ref()?;
-        let host = url.host_str().unwrap_or_default().to_string();
-        let count = |f: &std::sync::Mutex<std::collections::HashMap<String, u32>>| {
-            f.lock().map(|m| m.get(&host).copied().unwrap_or(0)).unwrap_or(0)
-        };
-        if count(failures) >= GIVE_UP_AFTER {
-            return Some(Err(format!("not tried: {host} failed {GIVE_UP_AFTER} times in a row this run")));
+    let dates: Vec<_> = fresh.iter().enumerate().map(|(i, (item, _, _))| (i, item.published)).collect();
+    let (kept, waiting) = items::newest(&dates, source.max_items);
+    if waiting > 0 {
+        notes.push(format!(
+            "{} new items, over max_items ({}): wrote the newest {}; the other {waiting} wait for the next run",
+            fresh.len(),
+            source.max_items,
+            kept.len()
+        ));
+    }
+    let mut keep = vec![false; fresh.len()];
+    for i in kept {
+        keep[i] = true;
+    }
+    let mut pending = Vec::new();
+    for ((item, link, keys), keep) in fresh.into_iter().zip(keep) {
+        if !keep {
+            continue;
         }
-        let validators = Validators::default();
-        let (result, host_down) = match ctx.fetcher.fetch(&request(source, url.as_str(), &validators)).await {
-            Ok(Fetched::Body(b)) => (Ok(b), false),
-            Ok(Fetched::NotModified) => (Err("unexpected 304".to_string()), false),
-            Err(e) => {
-                let down = matches!(
-                    e,
-                    FetchError::Connect(_) | FetchError::NoHost(_) | FetchError::Timeout(_) | FetchError::Deadline(_)
-                );
-                (Err(e.to_string()), down)
+        let what = || format!("content of {}", link.as_ref().map_or_else(|| item.title.clone(), Url::to_string));
+        match items::guarded(what, || content::draft(&item, link.as_ref(), source, &ctx.rules)) {
+            Ok((draft, note)) => {
+                notes.extend(note);
+                pending.push(Pending { item, link, keys, draft });
             }
-        };
-        // A missing article (404) says nothing about the next one.
-        if let Ok(mut m) = failures.lock() {
-            let n = m.entry(host).or_insert(0);
-            *n = if host_down { *n + 1 } else { 0 };
+            Err(e) => notes.push(format!("{e}; not written")),
         }
-        Some(result)
-    }))
-    .buffered(per_source)
-    .collect()
-    .await
+    }
+    Ok(New { count, pending, checked: known.is_some(), notes, complete: waiting == 0 })
 }
 
-const GIVE_UP_AFTER: u32 = 3;
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Send + 'static) -> Result<T, Failure> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
-        Err(e) => Err(format!("internal error while preparing posts: {e}")),
+        Err(e) => Err(Failure::Internal(format!("internal error while preparing posts: {e}"))),
     }
 }
 
@@ -310,15 +351,17 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
     let (outcome, validators) = match fetched {
         Fetch::NotModified => (Outcome::NotModified, None),
         Fetch::Failed(e) => (Outcome::Failed(e), None),
-        Fetch::Ready { items, posts, validators, checked, notes } => {
+        Fetch::Ready { items, posts, validators, checked, notes, complete } => {
+            // A feed cut by `max_items` forgets its validators (stores none).
+            let validators = if complete { validators } else { Validators::default() };
             match store.write_posts(&source.name, &posts, checked) {
                 Ok(written) => (Outcome::Fetched { items, written, notes }, Some(validators)),
-                Err(e) => (Outcome::Failed(e.to_string()), None),
+                Err(e) => (Outcome::Failed(Failure::Store(e.to_string())), None),
             }
         }
     };
     let recorded = match &outcome {
-        Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e),
+        Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e.kind(), &e.to_string()),
         _ => store.record_success(&source.name, &source.url, validators.as_ref()),
     };
     if let Err(e) = recorded {

@@ -18,24 +18,47 @@ pub struct Prepared {
 }
 
 /// Identity keys of every item of `feed`, in feed order. A link several items
-/// share (or the feed's own home page) identifies none of them.
+/// share (or the feed's own home page) identifies none of them, nor does a
+/// title and time several items share. Relative links resolve against the
+/// URL the feed came from, or, for a feed read from a file, its home page.
 pub fn keys_for(source: &Source, feed: &Feed, base: Option<&Url>) -> Vec<(Option<Url>, Keys)> {
+    let fetched = base.filter(|b| matches!(b.scheme(), "http" | "https"));
+    let home_url = feed.link.as_deref().and_then(|l| identity::post_link(l, fetched));
+    let base = fetched.or(home_url.as_ref());
     let links: Vec<Option<Url>> =
         feed.items.iter().map(|i| i.link.as_deref().and_then(|l| identity::post_link(l, base))).collect();
+    let id_of = |l: &Url| {
+        identity::mirror_identity(&source.name, l, &source.mirror_hosts).unwrap_or_else(|| identity::identity_link(l))
+    };
     let mut counts: HashMap<String, usize> = HashMap::new();
     for l in links.iter().flatten() {
-        *counts.entry(identity::identity_link(l)).or_default() += 1;
+        *counts.entry(id_of(l)).or_default() += 1;
     }
-    let home = feed.link.as_deref().and_then(|l| identity::post_link(l, base)).map(|u| identity::identity_link(&u));
+    let title_time = |item: &Item| {
+        let title = Some(item.title.trim()).filter(|t| !t.is_empty())?;
+        Some(identity::title_time_key(&source.name, title, item.published?))
+    };
+    for key in feed.items.iter().filter_map(title_time) {
+        *counts.entry(key).or_default() += 1;
+    }
+    let home = home_url.as_ref().map(id_of);
     feed.items
         .iter()
         .zip(links)
         .map(|(item, link)| {
-            let id_link = link
-                .as_ref()
-                .map(identity::identity_link)
-                .filter(|l| counts.get(l) == Some(&1) && home.as_deref() != Some(l.as_str()));
-            let keys = Keys::new(&source.name, item.guid.as_deref(), id_link.as_deref(), &item.title, &item.body);
+            let id_link =
+                link.as_ref().map(id_of).filter(|l| counts.get(l) == Some(&1) && home.as_deref() != Some(l.as_str()));
+            // A GUID that is a mirror link rotates with the mirror too.
+            let guid = item.guid.as_deref().map(|g| {
+                Url::parse(g.trim())
+                    .ok()
+                    .and_then(|u| identity::mirror_identity(&source.name, &u, &source.mirror_hosts))
+                    .unwrap_or_else(|| g.to_string())
+            });
+            let mut keys = Keys::new(&source.name, guid.as_deref(), id_link.as_deref(), &item.title, &item.body);
+            if let Some(key) = title_time(item).filter(|k| counts.get(k) == Some(&1)) {
+                keys = keys.also(key);
+            }
             (link, keys)
         })
         .collect()

@@ -3,6 +3,7 @@
 //! [`Post::new`] is the one place where feed fields become front-matter keys.
 
 mod filename;
+pub mod read;
 pub mod yaml;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -111,6 +111,29 @@ pub fn commit(site: &Path, report: &RunReport) -> Result<Option<String>, Publish
     git(site, &["rev-parse", "HEAD"]).map(Some)
 }
 
+/// Commit the given files (relative to the site) with `message`: what a
+/// `recheck` run added. `None` when there was nothing to commit. `force`
+/// adds files `.gitignore` names (`_warc/` with `evidence_commit = true`).
+pub fn commit_files(
+    site: &Path,
+    files: &[PathBuf],
+    force: bool,
+    message: &str,
+) -> Result<Option<String>, PublishError> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let paths: Vec<String> = files.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let mut add = if force { vec!["add", "-f", "--"] } else { vec!["add", "--"] };
+    add.extend(paths.iter().map(String::as_str));
+    git(site, &add)?;
+    if git(site, &["diff", "--cached", "--quiet"]).is_ok() {
+        return Ok(None);
+    }
+    git(site, &["commit", "--quiet", "-m", message])?;
+    git(site, &["rev-parse", "HEAD"]).map(Some)
+}
+
 /// Push; when the remote moved on, fetch, rebase and try again.
 pub fn push(site: &Path) -> Result<u32, PublishError> {
     let mut last = None;

@@ -84,7 +84,7 @@ fn page(ctx: &Ctx, site: &Path, rel: &str, stamp: super::cache::Stamp) {
                 site => ctx.site_value.clone(),
                 base => ctx.base(),
                 title => title,
-                content => Value::from_safe_string(crate::sanitize::sanitize(&render::under_base(&render::markdown(body), ctx.base()), None)),
+                content => Value::from_safe_string(render::under_base(&crate::sanitize::sanitize_page(&render::markdown(body)), ctx.base())),
             },
         )
     });

@@ -7,8 +7,10 @@
 //! writes only what changed and deletes what is gone.
 
 mod cache;
+pub mod changes;
 mod feeds;
 mod files;
+pub mod lang;
 mod lists;
 pub mod output;
 pub mod permalink;
@@ -26,8 +28,10 @@ use rayon::prelude::*;
 
 use crate::config::SiteSettings;
 use cache::Stamp;
+pub use lang::Language;
 use output::{Output, signature};
 use posts::PostMeta;
+pub use render::RENDER_VERSION;
 use render::Theme;
 pub use settings::Settings;
 
@@ -45,6 +49,9 @@ pub struct BuildReport {
     pub skipped: Vec<PathBuf>,
     /// Posts whose URL another post already had; they got a `-2`… suffix.
     pub url_clashes: Vec<String>,
+    /// Post files that could not be read (`path: error`): left out of this
+    /// build, and said so.
+    pub unreadable: Vec<String>,
     pub elapsed: Duration,
 }
 
@@ -77,6 +84,8 @@ pub struct Ctx<'a> {
     /// Theme and settings: every page depends on both.
     pub fingerprint: u64,
     pub site_value: Value,
+    /// What re-checks found about the originals (`site::changes`).
+    pub changes: &'a changes::Changes,
 }
 
 impl Ctx<'_> {
@@ -145,11 +154,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     // The record is rewritten only when a post was read anew or one it
     // holds is gone (what is left in `cached` after taking the unchanged).
     let record_changed = !stale.is_empty() || !cached.is_empty();
+    let unreadable = std::sync::Mutex::new(Vec::new());
     let fresh: Vec<(Stamp, PostMeta)> = stale
         .par_iter()
-        .filter_map(|(path, stamp)| {
-            let text = read_text(path)?;
-            Some((*stamp, posts::parse(&opts.site, path, &text, &rules).meta))
+        .filter_map(|(path, stamp)| match std::fs::read(path) {
+            Ok(bytes) => Some((*stamp, posts::parse(&opts.site, path, &lossy(bytes), &rules).meta)),
+            Err(e) => {
+                unreadable.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{}: {e}", path.display()));
+                None
+            }
         })
         .collect();
     read.extend(fresh);
@@ -170,14 +183,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
         format!("{:?}", settings.display_zone),
         settings.per_page,
         format!("{:?}", settings.comments),
+        opts.settings.language.tag(),
     ));
     let site_value = Value::from_serialize(serde_json::json!({
         "title": settings.title,
         "description": settings.description,
         "url": settings.url,
-        "lang": "zh",
+        "lang": opts.settings.language.tag(),
     }));
-    let ctx = Ctx { settings: &settings, theme: &theme, out: &out, fingerprint, site_value };
+    let changes = changes::Changes::load(&opts.site, opts.settings.language);
+    let ctx = Ctx { settings: &settings, theme: &theme, out: &out, fingerprint, site_value, changes: &changes };
 
     tracing::debug!(elapsed = ?started.elapsed(), "urls");
     write_posts(&ctx, &opts.site, &entries);
@@ -187,6 +202,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     feeds::write_all(&ctx, &opts.site, &entries);
     files::write_pages_and_static(&ctx, &opts.site, &opts.out);
     write_fixed_pages(&ctx);
+    changes::write_all(&ctx, &changes, &entries);
     tracing::debug!(elapsed = ?started.elapsed(), "feeds and pages");
     let docs: Vec<search::Doc> = entries
         .iter()
@@ -202,15 +218,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     tracing::debug!(elapsed = ?started.elapsed(), "search");
 
     let counts = out.finish().map_err(SiteError::Output)?;
-    Ok(BuildReport { posts: entries.len(), counts, skipped, url_clashes, elapsed: started.elapsed() })
+    let unreadable = unreadable.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(BuildReport { posts: entries.len(), counts, skipped, url_clashes, unreadable, elapsed: started.elapsed() })
 }
 
 fn read_text(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    Some(match String::from_utf8(bytes) {
+    std::fs::read(path).ok().map(lossy)
+}
+
+/// Old posts are not always valid UTF-8: what is valid is kept.
+fn lossy(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    }
 }
 
 /// URLs and output files; a URL two posts share goes to the earlier one,
@@ -300,7 +321,9 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
         let prev = i.checked_sub(1).and_then(|p| entries.get(p));
         let next = entries.get(i + 1);
         let key = |n: Option<&Entry>| n.map(|n| (n.url.clone(), n.meta.title.clone()));
-        let sig = signature((ctx.fingerprint, &e.meta.rel, e.stamp, &e.url, &e.meta.title, key(prev), key(next)));
+        let change = ctx.changes.sig(&e.meta.rel);
+        let sig =
+            signature((ctx.fingerprint, &e.meta.rel, e.stamp, &e.url, &e.meta.title, key(prev), key(next), change));
         ctx.out.produce(&e.file, sig, || {
             let text = read_text(&site.join(&e.meta.rel)).ok_or("cannot read the post")?;
             let (_, body) = posts::split_front_matter(&text);
@@ -316,6 +339,7 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
                     prev => neighbour(prev),
                     next => neighbour(next),
                     comments => block,
+                    change => ctx.changes.badge(ctx, e),
                 },
             )
         });
@@ -326,7 +350,9 @@ fn write_fixed_pages(ctx: &Ctx) {
     let sig = ctx.fingerprint;
     for (file, template) in [("404.html", "404.html"), ("search/index.html", "search.html")] {
         ctx.out.produce(file, sig, || {
-            ctx.theme.render(template, context! { site => ctx.site_value.clone(), base => ctx.base() })
+            let strings = changes::strings_value(ctx.changes.language);
+            ctx.theme
+                .render(template, context! { site => ctx.site_value.clone(), base => ctx.base(), strings => strings })
         });
     }
     for (name, text) in &ctx.theme.assets {

@@ -14,47 +14,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub type Signature = u64;
 
-/// A stable 64-bit hash, eight bytes a step (an FNV-style multiply and a
-/// rotate): signatures of 100,000 posts are hashed on every build, and the
-/// manifest outlives the process, so std's seeded hashers won't do.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Fnv {
-    pub fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0 ^ word).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.mix(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
-        }
-    }
-}
-
+/// A build signature: XXH3-64 (seed 0, a published algorithm with fixed
+/// output) over what `Hash` feeds it. The manifest outlives the process and
+/// the binary, so std's randomly seeded hashers won't do; what changes a
+/// page's rendering without changing its inputs is covered by
+/// [`super::render::RENDER_VERSION`] in every signature.
 pub fn signature(parts: impl Hash) -> Signature {
-    let mut h = Fnv::new();
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
     parts.hash(&mut h);
     h.finish()
 }

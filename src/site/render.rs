@@ -23,10 +23,13 @@ const ASSETS: &[(&str, &str)] =
     &[("style.css", include_str!("theme/style.css")), ("search.js", include_str!("theme/search.js"))];
 
 /// Bumped whenever the same post and theme render to different output
-/// (2: bodies sanitised at build time, titles escaped), so every page an
-/// older binary wrote is rendered again, even by a binary copied with its
-/// old modification time.
-pub const RENDER_VERSION: u32 = 2;
+/// (2: bodies sanitised at build time, titles escaped; 3: one-line bodies,
+/// badges of re-checked originals, page language), so a new binary
+/// re-renders exactly the pages whose output differs (all of them), and an
+/// unchanged one re-renders nothing. `tests/render_version.rs` enforces the
+/// rule: it fails when the output for its fixture site changes while this
+/// number does not.
+pub const RENDER_VERSION: u32 = 3;
 
 pub struct Theme {
     pub env: Environment<'static>,
@@ -64,7 +67,7 @@ impl Theme {
             .iter()
             .map(|(name, default)| (name.to_string(), override_or(site, "assets", name, default)))
             .collect();
-        let fingerprint = signature((RENDER_VERSION, &texts, &assets, binary_identity()));
+        let fingerprint = signature((RENDER_VERSION, &texts, &assets));
         Ok(Theme { env, assets, fingerprint })
     }
 
@@ -72,18 +75,6 @@ impl Theme {
         let tmpl = self.env.get_template(name).map_err(|e| e.to_string())?;
         tmpl.render(ctx).map(String::into_bytes).map_err(|e| format!("{name}: {e}"))
     }
-}
-
-/// Another newsmirror binary may render the same templates differently:
-/// its size and modification time are part of every page's signature.
-fn binary_identity() -> (u64, i128) {
-    std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|m| {
-            let s = super::cache::Stamp::of(&m);
-            (s.size, s.mtime_ns)
-        })
-        .unwrap_or_default()
 }
 
 fn override_or(site: &Path, kind: &str, name: &str, default: &str) -> String {
@@ -106,7 +97,11 @@ pub fn markdown(text: &str) -> String {
 /// page never runs any of it. Sanitising is idempotent, so a body newsmirror
 /// sanitised at ingest comes out unchanged.
 pub fn post_body(markdown_text: &str, from: &str, baseurl: &str) -> String {
-    crate::sanitize::sanitize(&fix_links(&markdown(markdown_text), from, baseurl), None)
+    // Relative links of old posts point at their original site: the
+    // sanitiser resolves them against `from:`; then `/assets/…` moves under
+    // the base URL.
+    let origin = url::Url::parse(from.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+    fix_links(&crate::sanitize::sanitize(&markdown(markdown_text), origin.as_ref()), from, baseurl)
 }
 
 /// Whether a post's `from:` may be a link on the site: an old post's could

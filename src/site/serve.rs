@@ -23,17 +23,7 @@ pub fn serve(
     on_build(&build(opts));
     on_ready(&format!("http://{addr}{baseurl}/"));
     let watch = BuildOptions { site: opts.site.clone(), out: opts.out.clone(), settings: opts.settings.clone() };
-    std::thread::spawn(move || {
-        let mut last = fingerprint(&watch.site, &watch.out);
-        loop {
-            std::thread::sleep(Duration::from_millis(700));
-            let now = fingerprint(&watch.site, &watch.out);
-            if now != last {
-                last = now;
-                on_build(&build(&watch));
-            }
-        }
-    });
+    std::thread::spawn(move || rebuild_on_change(&watch, on_build));
     let out = opts.out.clone();
     let base = baseurl.to_string();
     for request in server.incoming_requests() {
@@ -120,6 +110,66 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Rebuild whenever something a build reads changes: file-system events
+/// (inotify on Linux), debounced so a run writing a hundred posts causes
+/// one build; where no watcher can be had (a watch limit reached), a walk
+/// of the site every second instead.
+fn rebuild_on_change(opts: &BuildOptions, on_build: impl Fn(&Result<BuildReport, SiteError>)) {
+    use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode};
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watched = new_debouncer(Duration::from_millis(300), tx).and_then(|mut d| {
+        // The root alone, then each folder a build reads: not `_site` and the
+        // state, which every build writes (and which would add a watch per
+        // output folder).
+        d.watcher().watch(&opts.site, RecursiveMode::NonRecursive)?;
+        for e in std::fs::read_dir(&opts.site).into_iter().flatten().flatten() {
+            let path = e.path();
+            if path.is_dir() && is_input(&opts.site, &opts.out, &path) {
+                d.watcher().watch(&path, RecursiveMode::Recursive)?;
+            }
+        }
+        Ok(d)
+    });
+    let _debouncer = match watched {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch the site for changes; checking it every second instead");
+            return poll(opts, on_build);
+        }
+    };
+    for events in rx {
+        let Ok(events) = events else { continue };
+        if events.iter().any(|e| is_input(&opts.site, &opts.out, &e.path)) {
+            on_build(&build(opts));
+        }
+    }
+}
+
+/// Whether `path` is something a build reads (not its output, not state,
+/// not hidden files such as `.git`).
+fn is_input(site: &Path, out: &Path, path: &Path) -> bool {
+    if path.starts_with(out) {
+        return false;
+    }
+    let rel = path.strip_prefix(site).unwrap_or(path);
+    !rel.components().any(|c| {
+        let name = c.as_os_str().to_string_lossy();
+        name.starts_with('.') || name == "_site"
+    })
+}
+
+fn poll(opts: &BuildOptions, on_build: impl Fn(&Result<BuildReport, SiteError>)) {
+    let mut last = fingerprint(&opts.site, &opts.out);
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = fingerprint(&opts.site, &opts.out);
+        if now != last {
+            last = now;
+            on_build(&build(opts));
+        }
+    }
 }
 
 /// Count and newest modification time of everything a build reads.

@@ -18,6 +18,9 @@ pub struct SourceRow {
     pub last_success: Option<i64>,
     pub last_error: Option<String>,
     pub last_error_at: Option<i64>,
+    /// `http`, `network`, `refused`, `parse`, `store`, `internal`
+    /// ([`crate::pipeline::Failure::kind`]); none in states from before it.
+    pub last_error_kind: Option<String>,
     pub failures: u32,
 }
 
@@ -52,11 +55,21 @@ impl HealthReader {
                     last_success: r.get(4)?,
                     last_error: r.get(5)?,
                     last_error_at: r.get(6)?,
+                    last_error_kind: None,
                     failures: r.get(7)?,
                 })
             },
         )
         .ok()
+        .map(|mut row| {
+            // A separate query: a state written before the column existed
+            // (and opened read-only here) simply has no kind.
+            row.last_error_kind = conn
+                .query_row("SELECT last_error_kind FROM sources WHERE name = ?1", [name], |r| r.get(0))
+                .ok()
+                .flatten();
+            row
+        })
     }
 
     /// When each of the source's posts was written, oldest first.

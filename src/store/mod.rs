@@ -5,10 +5,15 @@
 //!   in `_posts/`, then renamed);
 //! - a batch of posts is recorded in the state, together with a journal
 //!   entry naming its files and their identity keys, *before* the files are
-//!   renamed into place; the journal entry is dropped once they are. At start
-//!   a journal entry left by a killed run is resolved: a file in place is
-//!   kept, one that is not is forgotten (its item is fetched again), so
+//!   renamed into place; each file is flushed (`fsync`) before its rename
+//!   and the directory once after the batch, and only then is the journal
+//!   entry dropped, so a closed entry means the files survive a power cut.
+//!   At start a journal entry left by a killed run or a power cut is
+//!   resolved: a whole file in place is kept, one that is missing, empty or
+//!   cut short is removed and forgotten (its item is fetched again), so
 //!   nothing is lost and nothing is written twice;
+//! - a post deleted by the operator (a takedown) stays known, so it is
+//!   never fetched again;
 //! - posts that exist but are unknown to the state (an archive made by the
 //!   old system, or a state file lost) are indexed by their `from:` link;
 //! - an existing file is never overwritten.
@@ -77,6 +82,21 @@ fn fingerprint(s: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     s.hash(&mut h);
     h.finish()
+}
+
+/// Flush a directory's entries (new names, renames) to the disk.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+/// Whether a post file is whole: it ends as every post does (`</div>` and a
+/// newline), which a file cut short by a power cut does not.
+pub fn is_whole_post(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let tail = b"</div>\n";
+    let Ok(mut f) = fs::File::open(path) else { return false };
+    let mut buf = [0u8; 7];
+    f.seek(SeekFrom::End(-(tail.len() as i64))).is_ok() && f.read_exact(&mut buf).is_ok() && &buf == tail
 }
 
 /// Move `from` to `to` unless `to` exists: a plain rename would silently
@@ -173,7 +193,17 @@ impl Store {
                  failures INTEGER NOT NULL DEFAULT 0
              );
              PRAGMA user_version = 1;",
-        ))
+        ))?;
+        // Added after the first release: older state files gain the column.
+        let has_kind: bool = self.db(self.conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('sources') WHERE name = 'last_error_kind'",
+            [],
+            |r| r.get::<_, i64>(0),
+        ))? > 0;
+        if !has_kind {
+            self.db(self.conn.execute("ALTER TABLE sources ADD COLUMN last_error_kind TEXT", []))?;
+        }
+        Ok(())
     }
 
     fn remove_temporaries(&self) -> Result<(), StoreError> {
@@ -268,6 +298,14 @@ impl Store {
                 }
             }
         }
+        // The renames are durable only once the directory is: before the
+        // journal entry goes, or a power cut could lose files the state
+        // calls written.
+        if !written.is_empty()
+            && let Err(source) = sync_dir(&self.posts_dir)
+        {
+            return Err(StoreError::Io { path: self.posts_dir.clone(), source });
+        }
         let undone = &entries[written.len()..];
         self.in_transaction(|tx| {
             for entry in undone {
@@ -321,7 +359,9 @@ impl Store {
             move |source| StoreError::Io { path, source }
         };
         let mut file = fs::File::create_new(&tmp).map_err(io(&tmp))?;
-        let written = file.write_all(contents.as_bytes());
+        // Flushed before the rename: a renamed file is a whole file, even
+        // after a power cut.
+        let written = file.write_all(contents.as_bytes()).and_then(|()| file.sync_data());
         drop(file);
         if let Err(source) = written {
             let _ = fs::remove_file(&tmp);
@@ -364,12 +404,13 @@ impl Store {
     }
 
     /// Record a failure and its cause, so they outlive the log.
-    pub fn record_failure(&self, source: &str, url: &str, error: &str) -> Result<(), StoreError> {
+    /// Record a failure of `kind` ([`crate::pipeline::Failure::kind`]).
+    pub fn record_failure(&self, source: &str, url: &str, kind: &str, error: &str) -> Result<(), StoreError> {
         let now = chrono::Utc::now().timestamp();
         self.db(self.conn.execute(
-            "INSERT INTO sources (name, url, last_error, last_error_at, failures) VALUES (?1, ?2, ?3, ?4, 1)
-             ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_at = ?4, failures = failures + 1",
-            params![source, url, error, now],
+            "INSERT INTO sources (name, url, last_error, last_error_kind, last_error_at, failures) VALUES (?1, ?2, ?3, ?4, ?5, 1)
+             ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_kind = ?4, last_error_at = ?5, failures = failures + 1",
+            params![source, url, error, kind, now],
         ))
         .map(|_| ())
     }

@@ -24,7 +24,9 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     let now = chrono::Utc::now().timestamp();
     let indexed: Vec<(String, Option<String>)> = unknown
         .iter()
-        .map(|(rel, path)| (rel.clone(), fs::read_to_string(path).ok().and_then(|t| front_matter_from(&t))))
+        .map(|(rel, path)| {
+            (rel.clone(), fs::read_to_string(path).ok().and_then(|t| crate::post::read::front_matter_from(&t)))
+        })
         .collect();
     store.in_transaction(|tx| {
         let mut add_post =
@@ -41,9 +43,10 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     })
 }
 
-/// Complete what a killed run started: of the posts a journal entry names,
-/// one whose file is in place is kept; one whose file is not is forgotten,
-/// to be fetched again.
+/// Complete what a killed run (or a power cut) started: of the posts a
+/// journal entry names, one whose file is in place and whole is kept; one
+/// whose file is missing, empty or cut short (its data never reached the
+/// disk) is removed and forgotten, to be fetched again.
 fn finish_pending(store: &mut Store) -> Result<(), StoreError> {
     let batches: Vec<(i64, String)> = {
         let mut stmt = store.db(store.conn.prepare("SELECT batch, entries FROM journal"))?;
@@ -57,7 +60,15 @@ fn finish_pending(store: &mut Store) -> Result<(), StoreError> {
     store.in_transaction(|tx| {
         for (batch, entries) in &batches {
             let entries: Vec<JournalEntry> = serde_json::from_str(entries).unwrap_or_default();
-            for entry in entries.iter().filter(|e| !posts_dir.join(&e.file).is_file()) {
+            for entry in &entries {
+                let path = posts_dir.join(&entry.file);
+                if path.is_file() && super::is_whole_post(&path) {
+                    continue;
+                }
+                if path.is_file() {
+                    tracing::warn!(path = %path.display(), "removing a post cut short by a crash; its item is fetched again");
+                    let _ = fs::remove_file(&path);
+                }
                 forget(tx, entry)?;
             }
             tx.execute("DELETE FROM journal WHERE batch = ?1", [batch])?;
@@ -96,31 +107,4 @@ fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>)
         }
     }
     Ok(())
-}
-
-/// The `from:` value of a post's front matter, unquoted.
-pub(crate) fn front_matter_from(text: &str) -> Option<String> {
-    let body = text.strip_prefix("---")?;
-    let end = body.find("\n---")?;
-    let line = body[..end].lines().find_map(|l| l.strip_prefix("from:"))?.trim();
-    let value = if let Some(inner) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
-        inner.replace("\\\"", "\"").replace("\\\\", "\\")
-    } else if let Some(inner) = line.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
-        inner.replace("''", "'")
-    } else {
-        line.to_string()
-    };
-    Some(value).filter(|v| !v.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn reads_from_in_all_quotings() {
-        let f = |v: &str| super::front_matter_from(&format!("---\nlayout: post\nfrom: {v}\ntags: [ x ]\n---\nbody"));
-        assert_eq!(f("https://a.example/1").as_deref(), Some("https://a.example/1"));
-        assert_eq!(f("\"https://a.example/1\"").as_deref(), Some("https://a.example/1"));
-        assert_eq!(f("'https://a.example/1'").as_deref(), Some("https://a.example/1"));
-        assert_eq!(super::front_matter_from("no front matter"), None);
-    }
 }

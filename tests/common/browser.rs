@@ -66,13 +66,3 @@ pub fn serve_site(site: &Path) -> (Serve, String) {
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     (serve, base)
 }
-
-/// Chromium, or a failure under CI (which installs it) and a note elsewhere.
-pub fn chromium_or_skip() -> Option<PathBuf> {
-    let found = chromium();
-    if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "chromium is required in CI (.ci/run installs it)");
-        eprintln!("skipping: chromium is not installed (.ci/run installs Debian's package)");
-    }
-    found
-}

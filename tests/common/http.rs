@@ -32,7 +32,7 @@ pub fn status(code: u16, headers: &[(&str, &str)]) -> Reply {
     Reply::Full(code, headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), Vec::new())
 }
 
-type Handler = Box<dyn Fn(&Req, usize) -> Reply + Send + Sync>;
+pub type Handler = Box<dyn Fn(&Req, usize) -> Reply + Send + Sync>;
 
 pub struct TestServer {
     pub port: u16,

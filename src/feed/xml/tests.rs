@@ -1,3 +1,5 @@
+//! XML feed parsing: each format and field against hand-written documents.
+
 use super::super::{BodyKind, Format, ParseOptions, parse as parse_bytes};
 
 fn parse(xml: &str) -> super::super::Feed {

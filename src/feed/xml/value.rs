@@ -1,25 +1,50 @@
 //! Element content as HTML or as plain text, entities decoded exactly once.
 
+use std::borrow::Cow;
+
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
+use super::dtd::Entities;
 use super::tree::{Node, lenient_config};
 use crate::text;
 
+/// What reading a value needs beyond the node: the source and what the
+/// document declares.
+pub(super) struct Ctx<'a> {
+    pub(super) src: &'a str,
+    pub(super) entities: &'a Entities,
+    pub(super) xhtml_prefixes: &'a [String],
+}
+
 /// Content of an element as HTML, decoded exactly once: character data is
 /// unescaped, CDATA sections and child markup are kept as written.
-pub(super) fn html_value(src: &str, node: &Node) -> String {
-    markup(src, node, true)
+pub(super) fn html_value(ctx: &Ctx, node: &Node) -> String {
+    markup(ctx, &ctx.src[node.inner.clone()], Mode { keep_comments: true, unescape: true })
 }
 
 /// [`html_value`] without XML comments, for a title's text: a comment is no
 /// part of the title, and a `>` inside one would defeat tag stripping.
-pub(super) fn html_value_for_text(src: &str, node: &Node) -> String {
-    markup(src, node, false)
+pub(super) fn html_value_for_text(ctx: &Ctx, node: &Node) -> String {
+    markup(ctx, &ctx.src[node.inner.clone()], Mode { keep_comments: false, unescape: true })
 }
 
-fn markup(src: &str, node: &Node, keep_comments: bool) -> String {
-    let inner = &src[node.inner.clone()];
+/// Inline XHTML (Atom `type="xhtml"`, `xhtml:body`) as HTML: the markup
+/// as written, entities too (XHTML's escaping is HTML's), except that
+/// XHTML elements lose their prefix (`<xhtml:img>` is an image) and
+/// entities the document declared are expanded.
+pub(super) fn xhtml_value(ctx: &Ctx, inner: &str) -> String {
+    markup(ctx, inner, Mode { keep_comments: true, unescape: false })
+}
+
+#[derive(Clone, Copy)]
+struct Mode {
+    keep_comments: bool,
+    /// Character data is XML-escaped HTML (RSS, Atom `html`): decode once.
+    unescape: bool,
+}
+
+fn markup(ctx: &Ctx, inner: &str, mode: Mode) -> String {
     if !inner.contains(['<', '&']) {
         return inner.to_string();
     }
@@ -39,29 +64,58 @@ fn markup(src: &str, node: &Node, keep_comments: bool) -> String {
         let raw = &inner[start..reader.buffer_position() as usize];
         match event {
             Event::Eof => break,
-            Event::CData(_) => out.push_str(cdata_body(raw)),
-            // Character references and XML's own five entities are XML
-            // escaping; any other name (`&nbsp;`) is undefined in XML and
-            // can only be HTML, which the content is: it stays as written.
-            Event::GeneralRef(r) if depth == 0 && is_xml_escape(&r) => {
-                match text::resolve_entity(&String::from_utf8_lossy(&r)) {
-                    Some(s) => out.push_str(&s),
-                    None => out.push_str(raw),
+            Event::CData(_) if mode.unescape => out.push_str(cdata_body(raw)),
+            Event::CData(_) => out.push_str(&quick_xml::escape::escape(cdata_body(raw))),
+            Event::GeneralRef(r) => {
+                let name = String::from_utf8_lossy(&r);
+                // Character references and XML's own five entities are XML
+                // escaping; any other name (`&nbsp;`) is undefined in XML and
+                // can only be HTML, which the content is: it stays as written
+                // unless the document declared it.
+                if let Some(value) = ctx.entities.expand(&name) {
+                    if mode.unescape && depth == 0 {
+                        out.push_str(value);
+                    } else {
+                        out.push_str(&quick_xml::escape::escape(value));
+                    }
+                } else if mode.unescape && depth == 0 && is_xml_escape(&r) {
+                    match text::resolve_entity(&name) {
+                        Some(s) => out.push_str(&s),
+                        None => out.push_str(raw),
+                    }
+                } else {
+                    out.push_str(raw);
                 }
             }
             Event::Start(_) => {
                 depth += 1;
-                out.push_str(raw);
+                out.push_str(&unprefixed(raw, ctx.xhtml_prefixes));
             }
             Event::End(_) => {
                 depth = depth.saturating_sub(1);
-                out.push_str(raw);
+                out.push_str(&unprefixed(raw, ctx.xhtml_prefixes));
             }
-            Event::Comment(_) if !keep_comments => {}
+            Event::Empty(_) => out.push_str(&unprefixed(raw, ctx.xhtml_prefixes)),
+            Event::Comment(_) if !mode.keep_comments => {}
             _ => out.push_str(raw),
         }
     }
     out
+}
+
+/// A tag with its XHTML namespace prefix dropped: browsers know `<img>`,
+/// not `<xhtml:img>`.
+fn unprefixed<'r>(raw: &'r str, prefixes: &[String]) -> Cow<'r, str> {
+    for prefix in prefixes {
+        for open in ["</", "<"] {
+            if let Some(rest) =
+                raw.strip_prefix(open).and_then(|r| r.strip_prefix(prefix.as_str())).and_then(|r| r.strip_prefix(':'))
+            {
+                return Cow::Owned(format!("{open}{rest}"));
+            }
+        }
+    }
+    Cow::Borrowed(raw)
 }
 
 fn is_xml_escape(name: &[u8]) -> bool {
@@ -76,8 +130,8 @@ fn cdata_body(raw: &str) -> &str {
 
 /// Content of an element as plain text: markup dropped, entities decoded
 /// once (in CDATA too, where feeds put HTML-escaped titles).
-pub(super) fn text_value(src: &str, node: &Node) -> String {
-    let inner = &src[node.inner.clone()];
+pub(super) fn text_value(ctx: &Ctx, node: &Node) -> String {
+    let inner = &ctx.src[node.inner.clone()];
     if !inner.contains(['<', '&']) {
         return inner.to_string();
     }
@@ -92,10 +146,13 @@ pub(super) fn text_value(src: &str, node: &Node) -> String {
             Ok(Event::CData(_)) => {
                 out.push_str(&text::html_to_text(cdata_body(&inner[start..reader.buffer_position() as usize])))
             }
-            Ok(Event::GeneralRef(r)) => match text::resolve_entity(&String::from_utf8_lossy(&r)) {
-                Some(s) => out.push_str(&s),
-                None => out.push_str(&inner[start..reader.buffer_position() as usize]),
-            },
+            Ok(Event::GeneralRef(r)) => {
+                let name = String::from_utf8_lossy(&r);
+                match ctx.entities.expand(&name).map(Cow::Borrowed).or_else(|| text::resolve_entity(&name)) {
+                    Some(s) => out.push_str(&s),
+                    None => out.push_str(&inner[start..reader.buffer_position() as usize]),
+                }
+            }
             Ok(_) => {}
             Err(_) => {
                 out.push_str(&text::html_to_text(&inner[start..]));

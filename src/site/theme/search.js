@@ -7,6 +7,7 @@
   var results = document.getElementById("results");
   var status = document.getElementById("status");
   var input = document.getElementById("q");
+  var deletedOnly = document.getElementById("deleted");
   var base = results.getAttribute("data-base") || "";
   var root = base + "/search/";
   var cache = {};
@@ -93,12 +94,22 @@
     });
   }
 
+  // Posts whose original was deleted, by index number (changes/deleted.json).
+  function deletedIds() {
+    return fetch(base + "/changes/deleted.json").then(function (r) {
+      return r.ok ? r.json() : { ids: [] };
+    }).then(function (d) { return d.ids || []; });
+  }
+
   function search(query) {
     var toks = tokens(query);
-    if (toks.length === 0) { status.textContent = ""; results.textContent = ""; return; }
+    var onlyDeleted = deletedOnly && deletedOnly.checked;
+    if (toks.length === 0 && !onlyDeleted) { status.textContent = ""; results.textContent = ""; return; }
     status.textContent = "搜索中…";
     get("meta.json").then(function (meta) {
-      return Promise.all(toks.map(function (t) { return postings(meta, t); })).then(function (lists) {
+      var lists = toks.map(function (t) { return postings(meta, t); });
+      if (onlyDeleted) { lists.push(deletedIds()); }
+      return Promise.all(lists).then(function (lists) {
         lists.sort(function (a, b) { return a.length - b.length; });
         var hits = lists[0];
         for (var i = 1; i < lists.length; i++) {
@@ -110,12 +121,14 @@
     }).catch(function (e) { status.textContent = "搜索索引无法读取：" + e.message; });
   }
 
-  var q = new URLSearchParams(location.search).get("q");
-  if (q) { input.value = q; search(q); }
+  var params = new URLSearchParams(location.search);
+  var q = params.get("q") || "";
+  if (deletedOnly && params.get("deleted") === "1") { deletedOnly.checked = true; }
+  if (q || (deletedOnly && deletedOnly.checked)) { input.value = q; search(q); }
   document.querySelector("form.search").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var value = input.value.trim();
-    history.replaceState(null, "", "?q=" + encodeURIComponent(value));
+    history.replaceState(null, "", "?q=" + encodeURIComponent(value) + (deletedOnly && deletedOnly.checked ? "&deleted=1" : ""));
     search(value);
   });
 })();

@@ -1,0 +1,189 @@
+//! Per-item work of one source, bounded: at most `max_items` new posts a
+//! run, each item's CPU work isolated so a panic fails that item only, and
+//! the article pages fetched within the source's deadline and turned into
+//! content as each arrives, so a source never holds more than `per_host`
+//! page bodies at once.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+use url::Url;
+
+use super::{RunContext, content};
+use crate::config::Source;
+use crate::extract::bounds;
+use crate::feed::Item;
+use crate::fetch::{Body, FetchError, Fetched, Validators};
+
+/// Stack of the threads that parse and extract. The bounds keep trees
+/// within [`bounds::PAGE`]'s depth, for which a few megabytes are plenty;
+/// this is a margin for the recursive walks of the HTML crates, reserved
+/// rather than committed.
+pub const WORKER_STACK: usize = 32 * 1024 * 1024;
+
+/// Bytes of post content one source keeps in memory before its posts are
+/// written, past which its remaining items keep the feed's content rather
+/// than fetch their pages: with at most `max_items` items of up to
+/// [`bounds::PAGE`] each, a source could otherwise hold gigabytes.
+pub const CONTENT_BUDGET: usize = 64 * 1024 * 1024;
+
+/// A host that failed this many times in a row is not asked again this run,
+/// so a dead site costs a few requests, not one per item.
+const GIVE_UP_AFTER: u32 = 3;
+
+/// Of the new items (by index), the ones to write this run: all of them, or
+/// the `max` newest (by date, undated ones counting as oldest, feed order
+/// among equals), still in feed order. The second value is how many wait.
+pub fn newest(items: &[(usize, Option<DateTime<Utc>>)], max: usize) -> (Vec<usize>, usize) {
+    if items.len() <= max {
+        return (items.iter().map(|(i, _)| *i).collect(), 0);
+    }
+    let mut by_date: Vec<&(usize, Option<DateTime<Utc>>)> = items.iter().collect();
+    // Stable: among equal dates, feed order (usually newest first) decides.
+    by_date.sort_by_key(|(_, d)| std::cmp::Reverse(*d));
+    let mut kept: Vec<usize> = by_date.into_iter().take(max).map(|(i, _)| *i).collect();
+    kept.sort_unstable();
+    (kept, items.len() - max)
+}
+
+/// Run `f` and turn a panic into an error naming what was being done.
+pub fn guarded<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        format!("{}: internal error ({why})", what())
+    })
+}
+
+/// An item's final HTML from its draft and fetched page, or why it has
+/// none. A panic while using the page keeps the feed's content; one while
+/// sanitising that fails the item.
+pub fn finish_item(
+    item: &mut Item,
+    draft: content::Draft,
+    page: Option<Result<Body, String>>,
+    source: &Source,
+    ctx: &RunContext,
+) -> (Option<String>, Vec<String>) {
+    let mut notes = Vec::new();
+    let draft = match page {
+        Some(page) => {
+            let fallback = draft.clone();
+            match guarded(
+                || format!("full text of {}", label(item)),
+                || content::with_page(draft, page, source, &ctx.rules),
+            ) {
+                Ok((with_page, note)) => {
+                    notes.extend(note);
+                    with_page
+                }
+                Err(e) => {
+                    notes.push(format!("{e}; kept the feed's content"));
+                    fallback
+                }
+            }
+        }
+        None => draft,
+    };
+    content::fill_from_page(item, &draft, source);
+    match guarded(|| format!("item {}", label(item)), || content::finish(draft, source)) {
+        Ok(html) => (Some(html), notes),
+        Err(e) => {
+            notes.push(format!("{e}; not written"));
+            (None, notes)
+        }
+    }
+}
+
+/// How an item is named in a note: its link, else its title.
+fn label(item: &Item) -> String {
+    item.link.clone().unwrap_or_else(|| format!("\"{}\"", crate::text::clean_line(&item.title)))
+}
+
+/// Fetches the article pages of one source: within its deadline, at most
+/// [`bounds::PAGE`] bytes each, giving up on a host that keeps failing.
+pub struct Pages<'a> {
+    pub ctx: &'a RunContext,
+    pub source: &'a Source,
+    pub deadline: Instant,
+    failures: Mutex<HashMap<String, u32>>,
+    /// Bytes of content the source's finished items hold.
+    pub held: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> Pages<'a> {
+    pub fn new(ctx: &'a RunContext, source: &'a Source, deadline: Instant) -> Pages<'a> {
+        Pages { ctx, source, deadline, failures: Mutex::default(), held: Default::default() }
+    }
+
+    pub async fn fetch(&self, url: &Url) -> Result<Body, String> {
+        let host = url.host_str().unwrap_or_default().to_string();
+        let failed = |m: &HashMap<String, u32>| m.get(&host).copied().unwrap_or(0);
+        if self.failures.lock().map(|m| failed(&m)).unwrap_or(0) >= GIVE_UP_AFTER {
+            return Err(format!("not tried: {host} failed {GIVE_UP_AFTER} times in a row this run"));
+        }
+        let out_of_time = || {
+            format!(
+                "not fetched: the source's deadline (source_deadline, {:?}) ran out",
+                self.ctx.fetcher.settings().source_deadline
+            )
+        };
+        if Instant::now() >= self.deadline {
+            return Err(out_of_time());
+        }
+        if self.held.load(std::sync::atomic::Ordering::SeqCst) >= CONTENT_BUDGET {
+            return Err(format!("not fetched: this source's posts already hold {CONTENT_BUDGET} bytes this run"));
+        }
+        let validators = Validators::default();
+        let mut req = super::request(self.source, url.as_str(), &validators);
+        req.max_body = Some(bounds::PAGE.max_bytes as u64);
+        let fetched = tokio::time::timeout_at(self.deadline, self.ctx.fetcher.fetch(&req)).await;
+        let (result, host_down) = match fetched {
+            Err(_) => return Err(out_of_time()),
+            Ok(Ok(Fetched::Body(b))) => (Ok(b), false),
+            Ok(Ok(Fetched::NotModified)) => (Err("unexpected 304".to_string()), false),
+            Ok(Err(e)) => {
+                let down = matches!(
+                    e,
+                    FetchError::Connect(_) | FetchError::NoHost(_) | FetchError::Timeout(_) | FetchError::Deadline(_)
+                );
+                (Err(e.to_string()), down)
+            }
+        };
+        // A missing article (404) says nothing about the next one.
+        if let Ok(mut m) = self.failures.lock() {
+            let n = m.entry(host).or_insert(0);
+            *n = if host_down { *n + 1 } else { 0 };
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn the_newest_are_kept_in_feed_order_and_undated_count_as_oldest() {
+        let day = |d| Some(Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap());
+        let items = [(0, day(3)), (1, None), (2, day(9)), (3, day(1)), (4, day(5))];
+        assert_eq!(newest(&items, 3), (vec![0, 2, 4], 2));
+        assert_eq!(newest(&items, 5), (vec![0, 1, 2, 3, 4], 0));
+        let undated = [(0, None), (1, None), (2, None)];
+        assert_eq!(newest(&undated, 2), (vec![0, 1], 1), "feed order among equals");
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error_naming_the_work() {
+        let r: Result<(), String> = guarded(|| "item x".into(), || panic!("boom"));
+        assert_eq!(r, Err("item x: internal error (boom)".into()));
+    }
+}

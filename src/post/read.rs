@@ -1,0 +1,214 @@
+//! Reading post files back: the one place, besides [`super::Post::render`],
+//! that knows how a post is laid out. The store (reconciling old archives),
+//! the site and the old-style lists all read posts through here. Front
+//! matter is read leniently: the old system wrote YAML by pasting strings,
+//! and one unreadable post must not cost a build.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// Every file under `dir` except hidden ones (and those in hidden folders),
+/// in no particular order. Entries that cannot be read are reported in the
+/// log, not silently dropped; a missing `dir` is an empty archive.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let hidden = |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+    for entry in walkdir::WalkDir::new(dir).into_iter().filter_entry(|e| !hidden(e)) {
+        match entry {
+            Ok(e) if e.file_type().is_file() => out.push(e.into_path()),
+            Ok(_) => {}
+            Err(e) if e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) && e.depth() == 0 => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read part of the archive; its posts are left out"),
+        }
+    }
+    out
+}
+
+/// `2021-01-22-title.md` → (2021-01-22, "title").
+pub fn post_date_and_slug(path: &Path) -> Option<(NaiveDate, String)> {
+    let ext = path.extension()?.to_str()?;
+    if !matches!(ext, "md" | "markdown" | "html") {
+        return None;
+    }
+    let stem = path.file_stem()?.to_str()?;
+    let date = NaiveDate::parse_from_str(stem.get(..10)?, "%Y-%m-%d").ok()?;
+    let slug = stem.get(10..)?.strip_prefix('-')?;
+    if slug.is_empty() {
+        return None;
+    }
+    Some((date, slug.to_string()))
+}
+
+/// `---\n…\n---\n` and the rest; `None` front matter when there is none.
+pub fn split_front_matter(text: &str) -> (Option<&str>, &str) {
+    let t = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(after) = t.strip_prefix("---\n").or_else(|| t.strip_prefix("---\r\n")) else { return (None, t) };
+    for end in ["\n---\n", "\n---\r\n"] {
+        if let Some(i) = after.find(end) {
+            return (Some(&after[..i]), &after[i + end.len()..]);
+        }
+    }
+    if let Some(fm) = after.strip_suffix("\n---") {
+        return (Some(fm), "");
+    }
+    (None, t)
+}
+
+/// Front-matter values as strings (lists as lists).
+#[derive(Default)]
+pub struct FrontMatter(Vec<(String, Value)>);
+
+enum Value {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl FrontMatter {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).and_then(|(_, v)| match v {
+            Value::One(s) => Some(s.as_str()),
+            Value::Many(v) => v.first().map(String::as_str),
+        })
+    }
+
+    pub fn list(&self, key: &str) -> Vec<String> {
+        match self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v) {
+            Some(Value::Many(v)) => v.clone(),
+            // Jekyll splits a plain string of categories on spaces.
+            Some(Value::One(s)) => s.split_whitespace().map(str::to_string).collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+pub fn front_matter(text: &str) -> FrontMatter {
+    if let Ok(docs) = YamlLoader::load_from_str(text)
+        && let Some(Yaml::Hash(h)) = docs.into_iter().next()
+    {
+        let mut out = Vec::new();
+        for (k, v) in h {
+            let Some(k) = scalar(&k) else { continue };
+            let v = match v {
+                Yaml::Array(items) => Value::Many(items.iter().filter_map(scalar).collect()),
+                other => match scalar(&other) {
+                    Some(s) => Value::One(s),
+                    None => continue,
+                },
+            };
+            out.push((k, v));
+        }
+        return FrontMatter(out);
+    }
+    lenient(text)
+}
+
+fn scalar(y: &Yaml) -> Option<String> {
+    match y {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(if *b { "true".into() } else { "false".into() }),
+        _ => None,
+    }
+}
+
+/// `key: value` per line, for front matter that is not valid YAML (an
+/// unescaped quote in a title, from the old system): quotes around a value
+/// are dropped, `[ a, b ]` is a list.
+fn lenient(text: &str) -> FrontMatter {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once(':') else { continue };
+        let k = k.trim();
+        if k.is_empty() || k.contains(' ') {
+            continue;
+        }
+        let v = v.trim();
+        let value = if let Some(inner) = v.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+            Value::Many(inner.split(',').map(|s| unquote(s.trim()).to_string()).filter(|s| !s.is_empty()).collect())
+        } else {
+            Value::One(unquote(v).to_string())
+        };
+        out.push((k.to_string(), value));
+    }
+    FrontMatter(out)
+}
+
+fn unquote(v: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|i| i.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
+/// Front-matter dates: RFC 3339, `YYYY-MM-DD HH:MM:SS[.f] [±hhmm]`, or a day.
+pub fn parse_date(s: &str, zone: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d);
+    }
+    for f in ["%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+        if let Ok(d) = DateTime::parse_from_str(s, f) {
+            return Some(d);
+        }
+    }
+    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
+            return zone.from_local_datetime(&d).single();
+        }
+    }
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    zone.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single()
+}
+
+/// The `from:` value of a post's front matter, unquoted.
+pub(crate) fn front_matter_from(text: &str) -> Option<String> {
+    let body = text.strip_prefix("---")?;
+    let end = body.find("\n---")?;
+    let line = body[..end].lines().find_map(|l| l.strip_prefix("from:"))?.trim();
+    let value = if let Some(inner) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        inner.replace("\\\"", "\"").replace("\\\\", "\\")
+    } else if let Some(inner) = line.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
+        inner.replace("''", "'")
+    } else {
+        line.to_string()
+    };
+    Some(value).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn invalid_yaml_front_matter_is_still_read() {
+        let fm = front_matter("layout: post\ntitle: \"He said \"no\" twice\"\nauthor: BBC\ntags: [ BBC, 英国 ]\n");
+        assert_eq!(fm.get("title"), Some("He said \"no\" twice"));
+        assert_eq!(fm.get("author"), Some("BBC"));
+        assert_eq!(fm.list("tags"), vec!["BBC".to_string(), "英国".to_string()]);
+    }
+
+    #[test]
+    fn dates_in_the_shapes_archives_hold() {
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let d = parse_date("2021-01-22T02:15:36.363Z", utc).unwrap();
+        assert_eq!(d.with_timezone(&Utc).to_rfc3339(), "2021-01-22T02:15:36.363+00:00");
+        let d = parse_date("2021-01-22 10:15:36 +0800", utc).unwrap();
+        assert_eq!(d.with_timezone(&Utc).to_rfc3339(), "2021-01-22T02:15:36+00:00");
+        assert!(parse_date("2021-01-22", utc).is_some());
+        assert!(parse_date("yesterday", utc).is_none());
+    }
+
+    #[test]
+    fn reads_from_in_all_quotings() {
+        let f = |v: &str| front_matter_from(&format!("---\nlayout: post\nfrom: {v}\ntags: [ x ]\n---\nbody"));
+        assert_eq!(f("https://a.example/1").as_deref(), Some("https://a.example/1"));
+        assert_eq!(f("\"https://a.example/1\"").as_deref(), Some("https://a.example/1"));
+        assert_eq!(f("'https://a.example/1'").as_deref(), Some("https://a.example/1"));
+        assert_eq!(front_matter_from("no front matter"), None);
+    }
+}
