@@ -163,7 +163,8 @@ fn page_metadata_fills_what_the_feed_lacks_and_nothing_else() {
     ]);
     let feed_server = TestServer::start(vec![("/f.xml", handler(move |_, _| ok("application/rss+xml", feed.clone())))]);
     let site = tempfile::tempdir().unwrap();
-    let config = toml_config(site.path(), &[("Local", &feed_server.url("/f.xml"))], "");
+    // The test pages are on 127.0.0.1, which a feed may not send us to by default.
+    let config = toml_config(site.path(), &[("Local", &feed_server.url("/f.xml"))], "allow_private = true");
     let out = run_site(site.path(), &config);
     assert!(out.status.success(), "{}", text(&out));
     let posts: Vec<String> = posts(site.path())
