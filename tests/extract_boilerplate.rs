@@ -178,3 +178,21 @@ fn page_metadata_fills_what_the_feed_lacks_and_nothing_else() {
     assert!(bridge.contains("author: Desk Editor") && !bridge.contains("Maria Alvarez\n"), "{bridge}");
     assert!(bridge.contains("date: 2024-05-13T10:00:00.000Z"), "{bridge}");
 }
+
+/// A news CMS puts the lede in a "teaser" box marked as the article's
+/// description, beside the marked body: it is the article's first paragraph.
+#[test]
+fn a_lede_marked_as_the_description_beside_the_body_stays() {
+    let body = "The council voted on Tuesday to keep the harbour ferry running through the winter. ".repeat(4);
+    let html = format!(
+        r#"<html><body><div class="article">
+        <h1>Ferry keeps running</h1>
+        <div class="article-teaser" itemprop="description"><p>The last ferry of the year will not be the last after all, the council decided.</p></div>
+        <div itemprop="articleBody"><p>{body}</p><p>{body}</p></div>
+        </div><div class="teaser"><p>Another story entirely, teased in the sidebar.</p></div></body></html>"#
+    );
+    let a = extract::extract_page(&html, None, None).unwrap();
+    let text = extract::plain_text(&a.html);
+    assert!(text.starts_with("The last ferry of the year"), "{text}");
+    assert!(text.contains("harbour ferry") && !text.contains("Another story"), "{text}");
+}

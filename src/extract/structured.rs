@@ -24,10 +24,35 @@ pub fn marked_body(doc: &Document) -> Option<String> {
     let nodes: Vec<NodeRef> = found.nodes().to_vec();
     let ids: HashSet<_> = nodes.iter().map(|n| n.id).collect();
     let mut html = String::new();
-    for n in nodes.iter().filter(|n| !n.ancestors(None).iter().any(|a| ids.contains(&a.id))) {
+    let outer: Vec<&NodeRef> =
+        nodes.iter().filter(|n| !n.ancestors(None).iter().any(|a| ids.contains(&a.id))).collect();
+    if let Some(lede) = outer.first().and_then(|first| lede_of(doc, first)) {
+        html.push_str(&lede);
+    }
+    for n in outer {
         html.push_str(&n.html());
     }
     (super::visible_chars(&html) >= MIN_MARKED).then_some(html)
+}
+
+/// The article's lede when the page marks it `itemprop="description"` beside
+/// its body rather than in it (a news CMS's "teaser" box above the text):
+/// part of the article, and the body alone starts at its second paragraph.
+/// Only one close to the body (its parent is within three levels of the
+/// body) counts, so a site-wide description elsewhere on the page does not.
+fn lede_of(doc: &Document, body: &NodeRef) -> Option<String> {
+    let near: HashSet<_> = body.ancestors(Some(3)).iter().map(|a| a.id).collect();
+    let lede = doc
+        .select("[itemprop=description]")
+        .nodes()
+        .iter()
+        .find(|d| !d.is("meta") && d.parent().is_some_and(|p| near.contains(&p.id)))?
+        .clone();
+    if lede.ancestors(None).iter().any(|a| a.id == body.id) || body.ancestors(None).iter().any(|a| a.id == lede.id) {
+        return None;
+    }
+    let text = lede.text();
+    (text.trim().chars().count() >= 20 && !body.text().contains(text.trim())).then(|| lede.html().to_string())
 }
 
 /// JSON-LD `articleBody` (plain text) as paragraphs, escaped: it is the
