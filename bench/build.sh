@@ -2,13 +2,17 @@
 # Static-site build benchmark: `newsmirror build` against Hugo and Jekyll (both
 # Debian's) on the same N seed-shaped posts, on disk and on tmpfs, the tools
 # side by side in each round. Medians of wall time and peak RSS.
-# usage: bash bench/build.sh [N=2000] [ROUNDS=3]
+# usage: bash bench/build.sh [--text seed|random-cjk] [N=2000] [ROUNDS=3]
+#   --text random-cjk  posts of random CJK text, all in one month (gen-posts.py)
 #   NEWSMIRROR=/path/to/binary  use that binary instead of `cargo build --release`
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
+text=seed
+if [ "${1:-}" = --text ]; then text="${2:-}"; shift 2 || true; fi
 n="${1:-2000}" rounds="${2:-3}"
-[[ "$n" =~ ^[1-9][0-9]*$ && "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bash bench/build.sh [N=2000] [ROUNDS=3]" >&2; exit 2; }
+[[ "$n" =~ ^[1-9][0-9]*$ && "$rounds" =~ ^[1-9][0-9]*$ && "$text" =~ ^(seed|random-cjk)$ ]] ||
+  { echo "usage: bash bench/build.sh [--text seed|random-cjk] [N=2000] [ROUNDS=3]" >&2; exit 2; }
 # Jekyll needs minutes for a few thousand posts and tens of minutes beyond:
 # past this it would dominate the run without telling anything new.
 jekyll_max=2000
@@ -53,7 +57,7 @@ fi
 
 # --- the sites -----------------------------------------------------------------
 t0=$(date +%s%N)
-python3 "$here/gen-posts.py" "$shm/site" "$n"
+python3 "$here/gen-posts.py" "$shm/site" "$n" --text "$text"
 say "generated in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
 # Each place has its own copy of the posts, so input and output are on the
@@ -205,7 +209,7 @@ col() { awk -v w="$1" -v t="$2" -v c="$3" '$1 == w && $2 == t { print $c }' "$re
 
 echo
 mib_of() { awk '{ printf "%.1f", $1 / 1048576 }'; }
-echo "$n posts ($(find "$shm/site/_posts" -type f -printf '%s\n' | awk '{ b += $1 } END { printf "%.0f\n", b }' | mib_of) MiB of markdown), medians of $rounds round(s); $(nproc) cores"
+echo "$n posts, text: $text ($(find "$shm/site/_posts" -type f -printf '%s\n' | awk '{ b += $1 } END { printf "%.0f\n", b }' | mib_of) MiB of markdown), medians of $rounds round(s); $(nproc) cores"
 echo "disk: $disk ($(stat -f -c %T "$disk")), tmpfs: $shm ($(stat -f -c %T "$shm"))"
 echo "newsmirror: $bin; $(hugo version | cut -d' ' -f1-2)$( [[ " ${tools[*]} " == *" jekyll "* ]] && echo "; $(jekyll --version)")"
 echo

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write N Jekyll posts shaped like the seed post, for bench/build.sh.
 
-usage: gen-posts.py OUTDIR N
+usage: gen-posts.py OUTDIR N [--text seed|random-cjk]
 
 Writes OUTDIR/_posts/YYYY-MM-DD-<title>.md, named as newsmirror names posts
 (src/post/filename.rs), with the seed's front matter keys and body layout:
@@ -9,6 +9,11 @@ Writes OUTDIR/_posts/YYYY-MM-DD-<title>.md, named as newsmirror names posts
 Titles carry a counter so every post is a distinct page; dates are spread
 over six years so date archives, pagination and prev/next see real spread;
 ten sources give ten tag and ten category pages. Deterministic (fixed seed).
+
+--text random-cjk: titles and bodies are random CJK characters (the same
+sizes), every post in one month, as a run of new feeds would write them: no
+two posts share words, which is the worst case for a search index, and one
+month archive holds every post.
 """
 import datetime
 import json
@@ -69,10 +74,23 @@ def safe_head(title):
     return head.lstrip(".").rstrip(". ")
 
 
+def random_cjk(rng, chars):
+    """`chars` characters from the CJK Unified Ideographs block."""
+    return "".join(chr(rng.randrange(0x4E00, 0x9FA6)) for _ in range(chars))
+
+
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    mode = "seed"
+    if "--text" in args:
+        i = args.index("--text")
+        mode = args[i + 1] if i + 1 < len(args) else ""
+        del args[i:i + 2]
+    if len(args) != 2 or mode not in ("seed", "random-cjk"):
         sys.exit(__doc__)
-    out, n = sys.argv[1], int(sys.argv[2])
+    out, n = args[0], int(args[1])
+    if mode == "random-cjk":
+        return main_random(out, n)
     title, html = read_seed()
     # Leave room for the counter inside the 50 characters that name the file,
     # else long seed titles would collide once cut.
@@ -111,6 +129,42 @@ def main():
             fh.write(data)
         total += len(data)
     print(f"wrote {n} posts ({total / 2**20:.1f} MiB) to {posts}", file=sys.stderr)
+
+
+def main_random(out, n):
+    posts = os.path.join(out, "_posts")
+    os.makedirs(posts, exist_ok=True)
+    rng = random.Random(20230131)
+    month = datetime.datetime(2023, 1, 1, tzinfo=datetime.timezone.utc)
+    total = 0
+    for i in range(n):
+        date = month + datetime.timedelta(seconds=rng.randrange(31 * 86400))
+        source, prefix = SOURCES[rng.randrange(len(SOURCES))]
+        t = f"{random_cjk(rng, 20)} {i + 1}"
+        url = f"{prefix}{date:%Y%m%d}{i:06d}.aspx"
+        # The seed's body: about 3,700 characters in paragraphs.
+        paras = "".join(f"<p>{random_cjk(rng, 120)}</p>" for _ in range(30))
+        data = (
+            "---\n"
+            "layout: post\n"
+            f"title: {json.dumps(t, ensure_ascii=False)}\n"
+            f"date: {date:%Y-%m-%dT%H:%M:%S}.000Z\n"
+            f"author: {source}\n"
+            f"from: {url}\n"
+            f"tags: [ {source} ]\n"
+            "comments: True\n"
+            f"categories: [ {source} ]\n"
+            "---\n"
+            f"<!--{int(date.timestamp()) * 1000}-->\n"
+            f"[{t}]({url})\n"
+            "------\n"
+            "\n"
+            f"<div>\n<div>{paras}</div>\n</div>\n"
+        ).encode("utf-8")
+        with open(os.path.join(posts, f"{date:%Y-%m-%d}-{safe_head(t)}.md"), "wb") as fh:
+            fh.write(data)
+        total += len(data)
+    print(f"wrote {n} random-CJK posts ({total / 2**20:.1f} MiB) to {posts}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use lol_html::{RewriteStrSettings, element, rewrite_str};
@@ -24,6 +25,10 @@ use crate::fetch::{Fetched, Fetcher, Request, Trust, Validators};
 
 /// Where a mirrored image is linked from in a post: the site root.
 pub const ASSETS_URL: &str = "/assets/";
+
+/// One image's fetch, shared by every post of the run that shows it: the
+/// asset's file name, or why it could not be mirrored.
+type Fetch = Arc<tokio::sync::OnceCell<Result<String, String>>>;
 
 /// One run's image mirror, shared by all its sources.
 pub struct ImageMirror {
@@ -36,7 +41,9 @@ pub struct ImageMirror {
     /// setting is part of the key: a source without it must not reuse an
     /// intranet image another source could fetch, nor one with it inherit
     /// the other's refusal.
-    done: Mutex<HashMap<(bool, String), Result<String, String>>>,
+    /// Posts are prepared concurrently: the first to need an image fetches
+    /// it, the others wait for that fetch instead of making their own.
+    done: Mutex<HashMap<(bool, String), Fetch>>,
 }
 
 /// How to reach the image hosts: the source's own client settings.
@@ -66,18 +73,20 @@ impl ImageMirror {
         let mut notes = Vec::new();
         for src in image_sources(html) {
             let key = (client.allow_private, src.clone());
-            let known = self.lock().get(&key).cloned();
-            let result = match known {
-                Some(r) => r,
-                None => {
-                    let r = self.fetch_one(fetcher, client, &src).await;
-                    self.lock().insert(key, r.clone());
-                    if let Err(e) = &r {
-                        notes.push(format!("image {src}: {e}; kept the original link"));
-                    }
-                    r
-                }
-            };
+            let cell = self.lock().entry(key).or_default().clone();
+            let fetched_here = AtomicBool::new(false);
+            let result = cell
+                .get_or_init(|| async {
+                    fetched_here.store(true, Ordering::SeqCst);
+                    self.fetch_one(fetcher, client, &src).await
+                })
+                .await
+                .clone();
+            if let Err(e) = &result
+                && fetched_here.load(Ordering::SeqCst)
+            {
+                notes.push(format!("image {src}: {e}; kept the original link"));
+            }
             if let Ok(name) = result {
                 map.insert(src, format!("{ASSETS_URL}{name}"));
             }
@@ -88,7 +97,10 @@ impl ImageMirror {
         (rewrite(html, &map), notes)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(bool, String), Result<String, String>>> {
+    #[allow(clippy::type_complexity)]
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(bool, String), Arc<tokio::sync::OnceCell<Result<String, String>>>>> {
         self.done.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -182,8 +194,14 @@ fn store(dir: &Path, bytes: &[u8], ext: &str) -> std::io::Result<String> {
     }
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(".newsmirror-tmp-{hex}-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
+    // Flushed before it takes its name, like a post: the post that links
+    // to it is recorded only after.
+    let mut file = std::fs::File::create(&tmp)?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    file.sync_data()?;
+    drop(file);
     std::fs::rename(&tmp, &path)?;
+    crate::store::sync_dir(dir)?;
     Ok(name)
 }
 

@@ -5,16 +5,16 @@
 //! (render, file name) → [`store`] (state, dedup, writing); [`pipeline`]
 //! drives one run over all sources and [`cli`] only wires commands to it.
 
-/// `println!` for command output, through [`cli::out::write`]: a closed
+/// `println!` for command output, through [`out::write`]: a closed
 /// pipe ends the output quietly instead of panicking.
 macro_rules! outln {
-    () => { $crate::cli::out::write(format_args!(""), true) };
-    ($($arg:tt)*) => { $crate::cli::out::write(format_args!($($arg)*), true) };
+    () => { $crate::out::write(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::out::write(format_args!($($arg)*), true) };
 }
 
 /// `print!` for command output; see [`outln!`].
 macro_rules! out {
-    ($($arg:tt)*) => { $crate::cli::out::write(format_args!($($arg)*), false) };
+    ($($arg:tt)*) => { $crate::out::write(format_args!($($arg)*), false) };
 }
 
 pub mod cli;
@@ -26,6 +26,7 @@ pub mod fetch;
 pub mod images;
 pub mod init;
 pub mod lists;
+pub mod out;
 pub mod pipeline;
 pub mod post;
 pub mod publish;

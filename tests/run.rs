@@ -192,3 +192,56 @@ fn config_errors_exit_2_naming_the_problem() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("no configuration found"));
 }
+
+#[test]
+fn a_slow_first_source_still_takes_the_first_names() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // Two sources whose items share a title and date, so their posts want
+    // the same file names. The first source in the config answers only
+    // after the second has been served: names must still follow config
+    // order, then feed order, not the order the sources finished in.
+    let served_fast = Arc::new(AtomicBool::new(false));
+    let (flag, seen_first) = (served_fast.clone(), Arc::new(AtomicBool::new(false)));
+    let seen = seen_first.clone();
+    let slow = rss(&[item("Same", "https://slow.example/1"), item("Same", "https://slow.example/2")]);
+    let fast = rss(&[item("Same", "https://fast.example/1"), item("Same", "https://fast.example/2")]);
+    let server = TestServer::start(vec![
+        (
+            "/slow.xml",
+            handler(move |_, _| {
+                let started = std::time::Instant::now();
+                while !flag.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(10) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                seen.store(flag.load(Ordering::SeqCst), Ordering::SeqCst);
+                // Time for the fast source to be parsed and its posts rendered.
+                std::thread::sleep(Duration::from_millis(500));
+                ok(RSS, slow.clone())
+            }),
+        ),
+        (
+            "/fast.xml",
+            handler(move |_, _| {
+                served_fast.store(true, Ordering::SeqCst);
+                ok(RSS, fast.clone())
+            }),
+        ),
+    ]);
+    let site = tempfile::tempdir().unwrap();
+    let (s, f) = (server.url("/slow.xml"), server.url("/fast.xml"));
+    let config = toml_config(site.path(), &[("Slow", &s), ("Fast", &f)], "");
+    let out = run_site(site.path(), &config);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(seen_first.load(Ordering::SeqCst), "the second source was not served before the first");
+    let from = |name: &str| {
+        let post = read(&site.path().join("_posts").join(name));
+        post.lines().find_map(|l| l.strip_prefix("from: ")).map(str::to_string)
+    };
+    let names = posts(site.path());
+    assert_eq!(names, ["2023-01-02-Same-2.md", "2023-01-02-Same-3.md", "2023-01-02-Same-4.md", "2023-01-02-Same.md"]);
+    let links: Vec<_> = ["", "-2", "-3", "-4"].iter().map(|s| from(&format!("2023-01-02-Same{s}.md"))).collect();
+    let expected =
+        ["https://slow.example/1", "https://slow.example/2", "https://fast.example/1", "https://fast.example/2"];
+    assert_eq!(links, expected.map(|l| Some(l.to_string())));
+}

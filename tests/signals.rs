@@ -58,3 +58,34 @@ fn sigterm_stops_a_run_cleanly() {
 fn ctrl_c_stops_a_run_cleanly() {
     stop_with("INT");
 }
+
+#[test]
+fn a_stop_while_an_earlier_source_hangs_leaves_no_files_behind() {
+    // The second source's post is written to a temporary file as soon as it
+    // is rendered, but named only after the first source: a stop before
+    // then must remove it, not leave it in _posts/.
+    let fast = rss(&[It { title: "Fast", link: "https://e.example/fast", body: "<p>x</p>", ..Default::default() }]);
+    let server = TestServer::start(vec![
+        ("/slow.xml", handler(|_, _| Reply::Hang)),
+        ("/fast.xml", handler(move |_, _| ok("application/rss+xml", fast.clone()))),
+    ]);
+    let site = tempfile::tempdir().unwrap();
+    let (slow_url, fast_url) = (server.url("/slow.xml"), server.url("/fast.xml"));
+    let config = toml_config(site.path(), &[("Slow", &slow_url), ("Fast", &fast_url)], "");
+    let child = Command::new(env!("CARGO_BIN_EXE_newsmirror"))
+        .args(["run", "--site", site.path().to_str().unwrap(), "--config", config.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while posts(site.path()).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the fast source's post was never staged");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert_eq!(posts(site.path()), Vec::<String>::new(), "{}", text(&out));
+}

@@ -235,6 +235,24 @@ fn incremental_builds_touch_only_what_changed_and_drop_deleted_posts() {
 }
 
 #[test]
+fn a_month_archive_is_paginated_like_the_home_page() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("newsmirror.toml"), "[site]\nper_page = 5\n").unwrap();
+    for day in 1..=12 {
+        post(site.path(), day, &format!("Story {day}"), "Src", false);
+    }
+    build(site.path());
+    let month = site.path().join("_site/archive/2024/03");
+    let front = std::fs::read_to_string(month.join("index.html")).unwrap();
+    assert!(front.contains("Story 12<") && front.contains("Story 8<") && !front.contains("Story 7<"), "{front}");
+    assert!(front.contains("archive/2024/03/page/2/"), "the front links to the next older page: {front}");
+    let page1 = std::fs::read_to_string(month.join("page/1/index.html")).unwrap();
+    assert!(page1.contains("Story 1<") && page1.contains("Story 5<") && !page1.contains("Story 6<"), "{page1}");
+    assert!(month.join("page/3/index.html").exists() && !month.join("page/4").exists());
+    check_site(&site.path().join("_site"), "");
+}
+
+#[test]
 fn comments_appear_only_where_the_post_allows_and_a_provider_is_named() {
     let site = tempfile::tempdir().unwrap();
     post(site.path(), 1, "Open", "S", true);

@@ -1,12 +1,23 @@
-// The old mirror pipeline, re-created for the benchmark: read subs.json,
-// fetch each feed with rss-parser (one after the other, as the old script
-// did), write one Jekyll post per item in the archive format, skipping a
-// file that exists. Its naive YAML escaping is kept on purpose.
+// The old mirror pipeline, re-created for the benchmark as it really ran:
+// read subs.json, start every feed at once with rss-parser (Promise.all, no
+// limit), and once all have arrived write one Jekyll post per item in the
+// archive format, skipping a file that exists. Its naive YAML escaping is
+// kept on purpose. A `file://` feed is read from disk and handed to the same
+// parser (rss-parser's parseURL speaks only HTTP), so the benchmark can
+// leave the network out.
 //
 // usage: node index.js SUBS.json SITE_DIR   (NODE_PATH must reach rss-parser)
 const fs = require('fs');
 const path = require('path');
+const { fileURLToPath } = require('url');
 const Parser = require('rss-parser');
+
+async function parse(parser, url) {
+  if (url.startsWith('file://')) {
+    return parser.parseString(await fs.promises.readFile(fileURLToPath(url), 'utf8'));
+  }
+  return parser.parseURL(url);
+}
 
 async function main() {
   const [subsFile, site] = process.argv.slice(2);
@@ -15,15 +26,14 @@ async function main() {
   fs.mkdirSync(postsDir, { recursive: true });
   const parser = new Parser();
   const now = new Date();
+  const feeds = await Promise.all(subs.map((sub) => parse(parser, sub.url).catch((e) => {
+    console.error(`${sub.site}: ${e.message}`);
+    return null;
+  })));
   let written = 0;
-  for (const sub of subs) {
-    let feed;
-    try {
-      feed = await parser.parseURL(sub.url);
-    } catch (e) {
-      console.error(`${sub.site}: ${e.message}`);
-      continue;
-    }
+  subs.forEach((sub, i) => {
+    const feed = feeds[i];
+    if (!feed) return;
     for (const item of feed.items) {
       const published = item.isoDate ? new Date(item.isoDate) : now;
       const date = published < now ? published : now;
@@ -54,7 +64,7 @@ ${content}
       fs.writeFileSync(file, post);
       written++;
     }
-  }
+  });
   console.log(`${written} posts`);
 }
 

@@ -1,7 +1,6 @@
 //! Command-line interface: parses arguments and wires the stages together.
 
 mod inspect;
-pub mod out;
 mod recheck;
 mod run;
 mod site;

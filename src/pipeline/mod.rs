@@ -1,12 +1,16 @@
 //! One run: every enabled source fetched concurrently, its new items turned
-//! into posts on worker threads, and the posts written in config order (so
-//! name collisions resolve the same way on every run).
+//! into posts on worker threads and each post's file written (under a
+//! temporary name) as soon as it is rendered; the files are then named in
+//! config order (so name collisions resolve the same way on every run,
+//! whichever source finishes first), holding only names while an earlier
+//! source is still at work.
 
 pub mod content;
 mod failure;
 mod items;
 pub mod prepare;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +27,7 @@ use crate::extract::RuleSet;
 use crate::feed::{self, Item, ParseOptions};
 use crate::fetch::{Body, Fetched, Fetcher, Request, Trust, Validators};
 use crate::images::{self, ImageMirror};
-use crate::store::{KeyReader, Keys, NewPost, Store, StoreError};
+use crate::store::{self as store_mod, KeyReader, Keys, Staged, Stager, Store, StoreError};
 
 /// How one source fared.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,11 +87,15 @@ enum Fetch {
     /// whole (no 304) and writes the rest.
     Ready {
         items: usize,
-        posts: Vec<NewPost>,
+        posts: Vec<Staged>,
         validators: Validators,
         checked: bool,
         notes: Vec<String>,
         complete: bool,
+        /// A post could not be written (a full disk): the others are, and
+        /// the source fails without storing its validators, so the next run
+        /// fetches the rest.
+        failure: Option<Failure>,
     },
     Failed(Failure),
 }
@@ -112,6 +120,7 @@ pub fn run(
         fetcher,
         rules: config.rules.clone(),
         site: opts.site.clone(),
+        stager: store.stager(),
         run_time: opts.run_time,
     });
     let mut jobs = Vec::new();
@@ -120,39 +129,57 @@ pub fn run(
         let validators = store.validators(&source.name, &source.url)?;
         jobs.push((source.clone(), validators));
     }
-    // Results are taken in config order; the window lets later sources run
-    // ahead of a slow one while bounding what waits in memory.
+    // Sources finish in any order; each waits (as names and keys, its
+    // contents already on disk) until every source before it in the config
+    // is written. The window bounds the sources at work, not the waiting.
     let window = settings.concurrency * 4;
     let stop = Arc::new(AtomicBool::new(false));
     store.stop_on(stop.clone());
+    let mut waiting: BTreeMap<usize, (Source, Fetch)> = BTreeMap::new();
     runtime.block_on(async {
         let stop_requested = stop_signal(stop.clone());
         tokio::pin!(stop_requested);
-        let mut results = futures::stream::iter(jobs.into_iter().map(|(source, validators)| {
+        let mut results = futures::stream::iter(jobs.into_iter().enumerate().map(|(i, (source, validators))| {
             let ctx = ctx.clone();
             async move {
                 let outcome = fetch_and_prepare(&ctx, &source, validators).await;
-                (source, outcome)
+                (i, source, outcome)
             }
         }))
-        .buffered(window.max(1));
-        loop {
+        .buffer_unordered(window.max(1));
+        let mut next_index = 0;
+        'run: loop {
             let next = tokio::select! {
                 next = results.next() => next,
                 () = &mut stop_requested => None,
             };
-            let Some((source, fetched)) = next else { break };
-            let outcome = write(&mut store, &source, fetched);
-            let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome };
-            on_source(&entry);
-            report.sources.push(entry);
-            if stop.load(Ordering::SeqCst) {
-                break;
+            let Some((i, source, fetched)) = next else { break };
+            waiting.insert(i, (source, fetched));
+            while let Some((source, fetched)) = waiting.remove(&next_index) {
+                next_index += 1;
+                let outcome = write(&mut store, &source, fetched);
+                let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome };
+                on_source(&entry);
+                report.sources.push(entry);
+                if stop.load(Ordering::SeqCst) {
+                    break 'run;
+                }
             }
         }
     });
     report.interrupted = stop.load(Ordering::SeqCst);
     if report.interrupted {
+        for (_, (_, fetched)) in std::mem::take(&mut waiting) {
+            if let Fetch::Ready { posts, .. } = fetched {
+                store_mod::discard(posts);
+            }
+        }
+        // Sources still at work may have staged posts: their threads finish
+        // with the runtime, then their files go.
+        drop(runtime);
+        if let Err(e) = store.remove_temporaries() {
+            tracing::warn!(error = %e, "could not remove the posts staged by the stopped run");
+        }
         return Ok(report);
     }
     for source in config.sources.iter().filter(|s| !s.enabled) {
@@ -169,6 +196,7 @@ struct RunContext {
     rules: RuleSet,
     images: ImageMirror,
     site: PathBuf,
+    stager: Stager,
     run_time: DateTime<Utc>,
 }
 
@@ -216,8 +244,9 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             Err(e) => return Fetch::Failed(e),
         }
     };
-    // Each page is turned into content as soon as it arrives, so at most
-    // `per_host` page bodies are held at once.
+    // Each page is turned into content as soon as it arrives and each post
+    // written to its (temporary) file as soon as it is rendered, so at most
+    // `per_host` page bodies and posts of a source are held at once.
     let pages = items::Pages::new(ctx, source, deadline);
     let per_source = ctx.fetcher.settings().per_host.max(1);
     let finished: Vec<Option<Finished>> = futures::stream::iter(pending.into_iter().map(|p| {
@@ -227,16 +256,38 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
                 Some(url) => Some(pages.fetch(url).await),
                 None => None,
             };
-            let (ctx, source) = (ctx.clone(), source.clone());
+            let (ctx2, source2) = (ctx.clone(), source.clone());
             let work = move || {
                 let Pending { mut item, link, keys, draft } = p;
-                let (html, notes) = items::finish_item(&mut item, draft, page, &source, &ctx);
+                let (html, notes) = items::finish_item(&mut item, draft, page, &source2, &ctx2);
                 Ok((item, link, keys, html, notes))
             };
-            let done = blocking(work).await.ok();
-            let held = done.as_ref().and_then(|d| d.3.as_ref()).map_or(0, String::len);
+            let (item, link, keys, html, mut notes) = blocking(work).await.ok()?;
+            let held = html.as_ref().map_or(0, String::len);
             pages.held.fetch_add(held, Ordering::SeqCst);
-            done
+            let Some(mut html) = html else { return Some(Finished { notes, staged: None, late: false }) };
+            let mut late = false;
+            if source.images == Images::Mirror && !source.is_raw() {
+                let client = images::Client {
+                    user_agent: &source.user_agent,
+                    proxy: source.proxy.as_deref(),
+                    timeout: source.timeout,
+                    allow_private: source.allow_private,
+                };
+                match tokio::time::timeout_at(deadline, ctx.images.mirror(&ctx.fetcher, &client, &html)).await {
+                    Ok((rewritten, image_notes)) => {
+                        html = rewritten;
+                        notes.extend(image_notes);
+                    }
+                    Err(_) => late = true,
+                }
+            }
+            let (ctx2, source2) = (ctx.clone(), source.clone());
+            let stage = move || {
+                let post = prepare::prepare(&item, link.as_ref(), keys, &source2, ctx2.run_time, html).into_new_post();
+                ctx2.stager.stage(post).map_err(|e| Failure::Store(e.to_string()))
+            };
+            Some(Finished { notes, staged: Some(blocking(stage).await), late })
         }
     }))
     .buffered(per_source)
@@ -244,26 +295,16 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     .await;
     let mut posts = Vec::with_capacity(finished.len());
     let mut images_late = 0;
+    let mut failure = None;
     // `None`: the blocking task itself failed, which `finish_item` prevents.
-    for (item, link, keys, html, item_notes) in finished.into_iter().flatten() {
+    for Finished { notes: item_notes, staged, late } in finished.into_iter().flatten() {
         notes.extend(item_notes);
-        let Some(mut html) = html else { continue };
-        if source.images == Images::Mirror && !source.is_raw() {
-            let client = images::Client {
-                user_agent: &source.user_agent,
-                proxy: source.proxy.as_deref(),
-                timeout: source.timeout,
-                allow_private: source.allow_private,
-            };
-            match tokio::time::timeout_at(deadline, ctx.images.mirror(&ctx.fetcher, &client, &html)).await {
-                Ok((rewritten, image_notes)) => {
-                    html = rewritten;
-                    notes.extend(image_notes);
-                }
-                Err(_) => images_late += 1,
-            }
+        images_late += usize::from(late);
+        match staged {
+            Some(Ok(post)) => posts.push(post),
+            Some(Err(e)) => failure = failure.or(Some(e)),
+            None => {}
         }
-        posts.push(prepare::prepare(&item, link.as_ref(), keys, source, ctx.run_time, html).into_new_post());
     }
     if images_late > 0 {
         notes.push(format!(
@@ -271,11 +312,16 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             ctx.fetcher.settings().source_deadline
         ));
     }
-    Fetch::Ready { items: count, posts, validators: feed_validators, checked, notes, complete }
+    Fetch::Ready { items: count, posts, validators: feed_validators, checked, notes, complete, failure }
 }
 
-/// An item after its page: its final HTML (`None`: not to be written) and notes.
-type Finished = (Item, Option<Url>, Keys, Option<String>, Vec<String>);
+/// An item after its page: its staged post (`None`: not to be written),
+/// notes, and whether its images missed the source's deadline.
+struct Finished {
+    notes: Vec<String>,
+    staged: Option<Result<Staged, Failure>>,
+    late: bool,
+}
 
 /// The feed's new items, ready for their pages.
 struct New {
@@ -351,12 +397,13 @@ fn write(store: &mut Store, source: &Source, fetched: Fetch) -> Outcome {
     let (outcome, validators) = match fetched {
         Fetch::NotModified => (Outcome::NotModified, None),
         Fetch::Failed(e) => (Outcome::Failed(e), None),
-        Fetch::Ready { items, posts, validators, checked, notes, complete } => {
+        Fetch::Ready { items, posts, validators, checked, notes, complete, failure } => {
             // A feed cut by `max_items` forgets its validators (stores none).
             let validators = if complete { validators } else { Validators::default() };
-            match store.write_posts(&source.name, &posts, checked) {
-                Ok(written) => (Outcome::Fetched { items, written, notes }, Some(validators)),
-                Err(e) => (Outcome::Failed(Failure::Store(e.to_string())), None),
+            match (store.write_posts(&source.name, posts, checked), failure) {
+                (Ok(written), None) => (Outcome::Fetched { items, written, notes }, Some(validators)),
+                (Err(e), _) => (Outcome::Failed(Failure::Store(e.to_string())), None),
+                (Ok(_), Some(e)) => (Outcome::Failed(e), None),
             }
         }
     };

@@ -168,7 +168,30 @@ pub fn parse_date(s: &str, zone: FixedOffset) -> Option<DateTime<FixedOffset>> {
 pub(crate) fn front_matter_from(text: &str) -> Option<String> {
     let body = text.strip_prefix("---")?;
     let end = body.find("\n---")?;
-    let line = body[..end].lines().find_map(|l| l.strip_prefix("from:"))?.trim();
+    from_value(body[..end].lines().find_map(|l| l.strip_prefix("from:"))?)
+}
+
+/// The `from:` link in the first lines of a post, reading no further than
+/// that line: `None` while `head` holds neither it nor the end of the
+/// front matter, `Some(None)` when the front matter has no `from:`.
+pub(crate) fn head_from(head: &str) -> Option<Option<String>> {
+    let Some(body) = head.strip_prefix("---") else { return Some(None) };
+    // Only whole lines: the last one may be cut mid-way.
+    let whole = &body[..body.rfind('\n')? + 1];
+    for line in whole.split('\n').skip(1) {
+        if line.starts_with("---") {
+            return Some(None);
+        }
+        if let Some(value) = line.strip_prefix("from:") {
+            return Some(from_value(value));
+        }
+    }
+    None
+}
+
+/// A `from:` value, unquoted.
+fn from_value(raw: &str) -> Option<String> {
+    let line = raw.trim();
     let value = if let Some(inner) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
         inner.replace("\\\"", "\"").replace("\\\\", "\\")
     } else if let Some(inner) = line.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')) {
@@ -183,6 +206,17 @@ pub(crate) fn front_matter_from(text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use chrono::Utc;
+
+    #[test]
+    fn the_link_is_read_from_the_head_alone() {
+        let post = "---\nlayout: post\nfrom: \"https://a.example/x\"\ntags: [ a ]\n---\nbody\n";
+        let cut = post.find("tags").unwrap_or(0);
+        assert_eq!(head_from(&post[..cut]), Some(Some("https://a.example/x".to_string())));
+        assert_eq!(head_from(&post[..cut - 3]), None, "a cut line is not read");
+        assert_eq!(head_from("---\nlayout: post\n---\nfrom: https://body.example/\n"), Some(None));
+        assert_eq!(head_from("no front matter"), Some(None));
+        assert_eq!(head_from(post), front_matter_from(post).map(Some));
+    }
 
     #[test]
     fn invalid_yaml_front_matter_is_still_read() {

@@ -1,4 +1,5 @@
-//! List pages: the home page, every source's page, the month archive.
+//! List pages: the home page, every source's page, the month archive, each
+//! paginated alike (a month of 10,000 posts is not one 4 MB page).
 //!
 //! Pages are numbered from the oldest post (`page/1/` holds the first
 //! `per_page` posts ever), so new posts change only the newest page and the
@@ -13,7 +14,7 @@ use super::{Ctx, Entry, post_value};
 
 pub fn write_all(ctx: &Ctx, entries: &[Entry]) {
     let all: Vec<&Entry> = entries.iter().collect();
-    paginated(ctx, &all, "", "", None, true);
+    paginated(ctx, &all, "", "", None, false, true);
 
     let mut by_source: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for e in entries {
@@ -24,7 +25,7 @@ pub fn write_all(ctx: &Ctx, entries: &[Entry]) {
         let name = posts.last().map(|e| e.meta.source.clone()).filter(|s| !s.is_empty()).unwrap_or_else(|| "—".into());
         let prefix = format!("sources/{slug}/");
         let feed = ctx.url(&format!("/{prefix}atom.xml"));
-        paginated(ctx, posts, &prefix, &name, Some(feed), false);
+        paginated(ctx, posts, &prefix, &name, Some(feed), false, false);
         index.push((name, ctx.url(&format!("/{prefix}")), posts.len()));
     }
     index.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
@@ -37,9 +38,7 @@ pub fn write_all(ctx: &Ctx, entries: &[Entry]) {
     }
     let mut months = Vec::new();
     for (month, posts) in by_month.iter().rev() {
-        let file = format!("archive/{month}/index.html");
-        let shown: Vec<&Entry> = posts.iter().rev().copied().collect();
-        list_page(ctx, &file, &shown, &month.replace('/', "-"), None, None, None, true, false);
+        paginated(ctx, posts, &format!("archive/{month}/"), &month.replace('/', "-"), None, true, false);
         months.push((month.replace('/', "-"), ctx.url(&format!("/archive/{month}/")), posts.len()));
     }
     index_page(ctx, "archive/index.html", "归档", &months);
@@ -47,7 +46,15 @@ pub fn write_all(ctx: &Ctx, entries: &[Entry]) {
 
 /// `prefix` (`""` or `sources/x/`) gets `index.html` with the newest
 /// posts and `page/<n>/index.html` for each run of `per_page`, oldest first.
-fn paginated(ctx: &Ctx, posts: &[&Entry], prefix: &str, heading: &str, feed: Option<String>, show_source: bool) {
+fn paginated(
+    ctx: &Ctx,
+    posts: &[&Entry],
+    prefix: &str,
+    heading: &str,
+    feed: Option<String>,
+    compact: bool,
+    show_source: bool,
+) {
     let per = ctx.settings.per_page.max(1);
     let pages = posts.len().div_ceil(per).max(1);
     let page_url = |n: usize| ctx.url(&format!("/{prefix}page/{n}/"));
@@ -55,7 +62,7 @@ fn paginated(ctx: &Ctx, posts: &[&Entry], prefix: &str, heading: &str, feed: Opt
     let newest_shown = posts.len().saturating_sub(per);
     let older = (newest_shown > 0).then(|| page_url((newest_shown - 1) / per + 1));
     let front: Vec<&Entry> = posts[newest_shown..].iter().rev().copied().collect();
-    list_page(ctx, &format!("{prefix}index.html"), &front, heading, None, older, feed.clone(), false, show_source);
+    list_page(ctx, &format!("{prefix}index.html"), &front, heading, None, older, feed.clone(), compact, show_source);
     for n in 1..=pages {
         let chunk = &posts[(n - 1) * per..(n * per).min(posts.len())];
         let shown: Vec<&Entry> = chunk.iter().rev().copied().collect();
@@ -70,7 +77,7 @@ fn paginated(ctx: &Ctx, posts: &[&Entry], prefix: &str, heading: &str, feed: Opt
             newer,
             older,
             feed.clone(),
-            false,
+            compact,
             show_source,
         );
     }

@@ -2,7 +2,9 @@
 //!
 //! Invariants, kept across kills and reruns:
 //! - a post file appears whole or not at all (written to a temporary file
-//!   in `_posts/`, then renamed);
+//!   in `_posts/` and flushed as soon as it is rendered, on the worker that
+//!   rendered it ([`Stager`]); named and renamed into place later, in config
+//!   order, so only names wait in memory, never contents);
 //! - a batch of posts is recorded in the state, together with a journal
 //!   entry naming its files and their identity keys, *before* the files are
 //!   renamed into place; each file is flushed (`fsync`) before its rename
@@ -28,7 +30,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -57,6 +59,55 @@ pub struct NewPost {
     pub name: String,
     pub contents: String,
     pub link: String,
+}
+
+/// A post whose contents are on disk under a temporary name in `_posts/`
+/// (flushed), waiting for its final name.
+#[derive(Debug)]
+pub struct Staged {
+    pub keys: Keys,
+    /// File name before collision suffixes (`YYYY-MM-DD-head.md`).
+    pub name: String,
+    pub link: String,
+    tmp: PathBuf,
+}
+
+/// Writes rendered posts to temporary files from any thread, so a post's
+/// contents leave memory as soon as it is rendered and the flushes of many
+/// posts overlap. What it writes is invisible to the archive (see
+/// [`Store::write_posts`]) and removed at the next start if never named.
+#[derive(Debug, Clone)]
+pub struct Stager {
+    posts_dir: PathBuf,
+}
+
+/// Temporary names are unique within the process, across threads.
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Stager {
+    pub fn stage(&self, post: NewPost) -> Result<Staged, StoreError> {
+        let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = self.posts_dir.join(format!("{TMP_PREFIX}{}-{n}", std::process::id()));
+        let io = |source| StoreError::Io { path: self.posts_dir.join(&post.name), source };
+        let mut file = fs::File::create_new(&tmp).map_err(io)?;
+        // Flushed before the rename: a renamed file is a whole file, even
+        // after a power cut.
+        let written = file.write_all(post.contents.as_bytes()).and_then(|()| file.sync_data());
+        drop(file);
+        if let Err(source) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(io(source));
+        }
+        Ok(Staged { keys: post.keys, name: post.name, link: post.link, tmp })
+    }
+}
+
+/// Remove staged posts that will not be named (duplicates, a failed or
+/// stopped source).
+pub fn discard(staged: impl IntoIterator<Item = Staged>) {
+    for post in staged {
+        let _ = fs::remove_file(&post.tmp);
+    }
 }
 
 /// A post a write batch is about to put in place, and its identity keys.
@@ -128,7 +179,6 @@ pub struct Store {
     /// Raised by a signal: finish the post in hand, write no more.
     stop: Arc<AtomicBool>,
     _lock: lock::SiteLock,
-    tmp_counter: u64,
 }
 
 impl Store {
@@ -151,7 +201,6 @@ impl Store {
             run_keys: HashSet::new(),
             stop: Arc::default(),
             _lock: lock,
-            tmp_counter: 0,
         };
         store.migrate()?;
         store.remove_temporaries()?;
@@ -206,7 +255,9 @@ impl Store {
         Ok(())
     }
 
-    fn remove_temporaries(&self) -> Result<(), StoreError> {
+    /// Remove temporary files: left by a killed run at start, or by a
+    /// stopped one (posts staged but never named).
+    pub fn remove_temporaries(&self) -> Result<(), StoreError> {
         let entries =
             fs::read_dir(&self.posts_dir).map_err(|source| StoreError::Io { path: self.posts_dir.clone(), source })?;
         for entry in entries.flatten() {
@@ -228,6 +279,11 @@ impl Store {
         &self.posts_dir
     }
 
+    /// A handle for workers to stage rendered posts.
+    pub fn stager(&self) -> Stager {
+        Stager { posts_dir: self.posts_dir.clone() }
+    }
+
     /// Whether any of `keys` is already in the archive.
     pub fn is_known(&self, keys: &Keys) -> Result<bool, StoreError> {
         let mut stmt = self.db(self.conn.prepare_cached("SELECT 1 FROM keys WHERE key = ?1"))?;
@@ -239,27 +295,46 @@ impl Store {
         Ok(false)
     }
 
-    /// Write `posts` of one source; items already known (or repeated within
-    /// `posts`) are skipped. `checked` says the caller has already dropped
+    /// Name and put in place the staged `posts` of one source, in order;
+    /// items already known (or repeated within `posts`) are skipped and
+    /// their files removed. `checked` says the caller has already dropped
     /// the items the database knew when this run started (see
     /// [`KeyReader`]), so only this run's own writes need checking here.
-    /// Returns the paths written, in order.
-    pub fn write_posts(&mut self, source: &str, posts: &[NewPost], checked: bool) -> Result<Vec<PathBuf>, StoreError> {
-        let mut planned: Vec<(&NewPost, String)> = Vec::new();
-        for post in posts {
+    /// Sources are written in config order, so names collide as FORMAT.md
+    /// says whichever source finished first. Returns the paths written, in
+    /// order. Every staged file is either renamed or removed.
+    pub fn write_posts(&mut self, source: &str, posts: Vec<Staged>, checked: bool) -> Result<Vec<PathBuf>, StoreError> {
+        let mut planned: Vec<(Staged, String)> = Vec::new();
+        let mut skipped = Vec::new();
+        let mut posts = posts.into_iter();
+        while let Some(post) = posts.next() {
             // A fingerprint hit is confirmed exactly (this batch, then the
             // database), so a 64-bit collision can never drop an item.
             let maybe_seen = post.keys.0.iter().any(|k| self.run_keys.contains(&fingerprint(k)));
-            let seen = maybe_seen
-                && (planned.iter().any(|(p, _)| p.keys.0.iter().any(|k| post.keys.0.contains(k)))
-                    || self.is_known(&post.keys)?);
-            if seen || (!checked && !maybe_seen && self.is_known(&post.keys)?) {
-                continue;
+            let in_batch = || planned.iter().any(|(p, _)| p.keys.0.iter().any(|k| post.keys.0.contains(k)));
+            let seen = if maybe_seen && in_batch() {
+                Ok(true)
+            } else if maybe_seen || !checked {
+                self.is_known(&post.keys)
+            } else {
+                Ok(false)
+            };
+            match seen {
+                Ok(true) => skipped.push(post),
+                Ok(false) => {
+                    self.run_keys.extend(post.keys.0.iter().map(|k| fingerprint(k)));
+                    let name = self.reserve_name(&post.name);
+                    planned.push((post, name));
+                }
+                Err(e) => {
+                    discard(
+                        std::iter::once(post).chain(posts).chain(skipped).chain(planned.into_iter().map(|(p, _)| p)),
+                    );
+                    return Err(e);
+                }
             }
-            self.run_keys.extend(post.keys.0.iter().map(|k| fingerprint(k)));
-            let name = self.reserve_name(&post.name);
-            planned.push((post, name));
         }
+        discard(skipped);
         if planned.is_empty() {
             return Ok(Vec::new());
         }
@@ -283,21 +358,33 @@ impl Store {
                 }
             }
             Ok(batch)
-        })?;
+        });
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => {
+                discard(planned.into_iter().map(|(p, _)| p));
+                return Err(e);
+            }
+        };
         let mut written = Vec::with_capacity(planned.len());
         let mut failure = None;
-        for (post, name) in &planned {
+        let mut planned = planned.into_iter();
+        for (post, name) in planned.by_ref() {
             if self.stop.load(Ordering::SeqCst) {
+                discard(std::iter::once(post));
                 break;
             }
-            match self.write_file(name, &post.contents) {
-                Ok(path) => written.push(path),
-                Err(e) => {
-                    failure = Some(e);
+            let dest = self.posts_dir.join(&name);
+            match rename_noreplace(&post.tmp, &dest) {
+                Ok(()) => written.push(dest),
+                Err(source) => {
+                    discard(std::iter::once(post));
+                    failure = Some(StoreError::Io { path: dest, source });
                     break;
                 }
             }
         }
+        discard(planned.map(|(p, _)| p));
         // The renames are durable only once the directory is: before the
         // journal entry goes, or a power cut could lose files the state
         // calls written.
@@ -347,32 +434,6 @@ impl Store {
                 return candidate;
             }
             n += 1;
-        }
-    }
-
-    fn write_file(&mut self, name: &str, contents: &str) -> Result<PathBuf, StoreError> {
-        self.tmp_counter += 1;
-        let tmp = self.posts_dir.join(format!("{TMP_PREFIX}{}-{}", std::process::id(), self.tmp_counter));
-        let dest = self.posts_dir.join(name);
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io { path, source }
-        };
-        let mut file = fs::File::create_new(&tmp).map_err(io(&tmp))?;
-        // Flushed before the rename: a renamed file is a whole file, even
-        // after a power cut.
-        let written = file.write_all(contents.as_bytes()).and_then(|()| file.sync_data());
-        drop(file);
-        if let Err(source) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(StoreError::Io { path: dest, source });
-        }
-        match rename_noreplace(&tmp, &dest) {
-            Ok(()) => Ok(dest),
-            Err(e) => {
-                let _ = fs::remove_file(&tmp);
-                Err(StoreError::Io { path: dest, source: e })
-            }
         }
     }
 

@@ -1,8 +1,13 @@
-//! Bringing the state in line with the files at start.
+//! Bringing the state in line with the files at start. A fresh clone (no
+//! state) indexes every post by its `from:` link, read from the head of
+//! each file in parallel.
 
 use std::collections::HashSet;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use super::{JournalEntry, Store, StoreError, fingerprint, forget, identity};
 
@@ -22,12 +27,10 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
     }
     tracing::info!(count = unknown.len(), "indexing posts not yet in the state");
     let now = chrono::Utc::now().timestamp();
-    let indexed: Vec<(String, Option<String>)> = unknown
-        .iter()
-        .map(|(rel, path)| {
-            (rel.clone(), fs::read_to_string(path).ok().and_then(|t| crate::post::read::front_matter_from(&t)))
-        })
-        .collect();
+    // A fresh clone indexes every post: read only each one's head, on
+    // every core, rather than whole files one by one.
+    let indexed: Vec<(String, Option<String>)> =
+        unknown.par_iter().map(|(rel, path)| (rel.clone(), link_of(path))).collect();
     store.in_transaction(|tx| {
         let mut add_post =
             tx.prepare("INSERT OR IGNORE INTO posts (file, source, link, written_at) VALUES (?1, NULL, ?2, ?3)")?;
@@ -41,6 +44,26 @@ pub(super) fn run(store: &mut Store, site: &Path) -> Result<(), StoreError> {
         }
         Ok(())
     })
+}
+
+/// The `from:` link of a post file, reading no further than that line (at
+/// most [`HEAD_MAX`] bytes, then the whole front matter as a fallback).
+fn link_of(path: &Path) -> Option<String> {
+    const HEAD_MAX: usize = 64 * 1024;
+    let mut file = fs::File::open(path).ok()?;
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while head.len() < HEAD_MAX {
+        let n = file.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&chunk[..n]);
+        if let Some(link) = crate::post::read::head_from(&String::from_utf8_lossy(&head)) {
+            return link;
+        }
+    }
+    crate::post::read::front_matter_from(&String::from_utf8_lossy(&head))
 }
 
 /// Complete what a killed run (or a power cut) started: of the posts a

@@ -226,3 +226,13 @@ fn html_pages_that_are_not_well_formed_still_name_their_feed() {
     // A root merely starting with the letters is some other vocabulary.
     assert!(parse_err("<htmlish/>").contains("root element is <htmlish>"));
 }
+
+#[test]
+fn the_itunes_namespace_in_any_case() {
+    let feed = parse(
+        "<rss xmlns:i='http://www.itunes.com/DTDs/PodCast-1.0.dtd'><channel><title>c</title>\
+         <item><title>t</title><i:author>Item Author</i:author><i:summary>Sum</i:summary></item></channel></rss>",
+    );
+    assert_eq!(feed.items[0].author.as_deref(), Some("Item Author"));
+    assert!(feed.items[0].body.contains("Sum"), "{}", feed.items[0].body);
+}

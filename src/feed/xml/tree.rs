@@ -46,7 +46,13 @@ impl Ns {
         } else {
             uri
         };
-        match rest.trim_end_matches(['/', '#']) {
+        let rest = rest.trim_end_matches(['/', '#']);
+        // Apple's own documents spell the iTunes namespace in several cases
+        // (`…/DTDs/PodCast-1.0.dtd`); feed readers accept them all.
+        if rest.eq_ignore_ascii_case("www.itunes.com/dtds/podcast-1.0.dtd") {
+            return Ns::Itunes;
+        }
+        match rest {
             "www.w3.org/2005/Atom" => Ns::Atom,
             "purl.org/atom/ns" => Ns::Atom03,
             "purl.org/rss/1.0" => Ns::Rss1,
@@ -57,7 +63,6 @@ impl Ns {
             "purl.org/dc/elements/1.1" | "purl.org/dc/terms" => Ns::Dc,
             "search.yahoo.com/mrss" => Ns::Media,
             "www.w3.org/1999/xhtml" => Ns::Xhtml,
-            "www.itunes.com/dtds/podcast-1.0.dtd" => Ns::Itunes,
             // RSS 2.0 as Userland and Harvard once published it, in a
             // default namespace: its elements are plain RSS.
             "backend.userland.com/rss2" | "backend.userland.com/rss" | "blogs.law.harvard.edu/tech/rss" => Ns::None,
