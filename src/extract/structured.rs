@@ -42,12 +42,11 @@ pub fn marked_body(doc: &Document) -> Option<String> {
 /// body) counts, so a site-wide description elsewhere on the page does not.
 fn lede_of(doc: &Document, body: &NodeRef) -> Option<String> {
     let near: HashSet<_> = body.ancestors(Some(3)).iter().map(|a| a.id).collect();
-    let lede = doc
+    let lede = *doc
         .select("[itemprop=description]")
         .nodes()
         .iter()
-        .find(|d| !d.is("meta") && d.parent().is_some_and(|p| near.contains(&p.id)))?
-        .clone();
+        .find(|d| !d.is("meta") && d.parent().is_some_and(|p| near.contains(&p.id)))?;
     if lede.ancestors(None).iter().any(|a| a.id == body.id) || body.ancestors(None).iter().any(|a| a.id == lede.id) {
         return None;
     }
