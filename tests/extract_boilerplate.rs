@@ -196,3 +196,36 @@ fn a_lede_marked_as_the_description_beside_the_body_stays() {
     assert!(text.starts_with("The last ferry of the year"), "{text}");
     assert!(text.contains("harbour ferry") && !text.contains("Another story"), "{text}");
 }
+
+/// The lede a page sets under its headline, apart from the body, is the
+/// article's first paragraph: the page's description names it. A
+/// description shown only in the page's furniture is no lede.
+#[test]
+fn the_lede_set_apart_from_the_body_comes_first() {
+    let para = "The harbour ferry will keep running through the winter, the council said after a long debate. ";
+    let page = |lede_in: &str| {
+        format!(
+            r#"<html><head><meta name="description" content="Councillors voted to save the winter ferry, against the advice of their own finance officers."></head>
+            <body><header class="site"><h1>Ferry saved</h1>{}</header>
+            <div class="story-body"><p>{para}{para}</p><p>{para}{para}</p><p>{para}{para}</p></div>
+            <footer>{}</footer></body></html>"#,
+            if lede_in == "header" {
+                "<p class=\"standfirst\">Councillors voted to save the winter ferry, against the advice of their own finance officers.</p>"
+            } else {
+                ""
+            },
+            if lede_in == "footer" {
+                "<p>Councillors voted to save the winter ferry, against the advice of their own finance officers.</p>"
+            } else {
+                ""
+            },
+        )
+    };
+    let a = extract::extract_page(&page("header"), None, None).unwrap();
+    let text = extract::plain_text(&a.html);
+    assert!(text.starts_with("Councillors voted to save the winter ferry"), "{text}");
+    assert_eq!(text.matches("Councillors voted").count(), 1, "{text}");
+    let a = extract::extract_page(&page("footer"), None, None).unwrap();
+    let text = extract::plain_text(&a.html);
+    assert!(!text.contains("Councillors voted"), "{text}");
+}

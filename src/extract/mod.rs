@@ -11,6 +11,7 @@ mod boilerplate;
 pub mod bounds;
 mod builtin;
 mod decode;
+mod lede;
 mod metadata;
 mod rules;
 mod structured;
@@ -93,6 +94,7 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
     let doc = Document::from(&*html);
     let meta = metadata::page_meta(&doc);
     remove_all(&doc, rules);
+    let lede = lede::find(&doc);
     let found = rules.and_then(|r| select_content(&doc, &r.content)).map(|(html, s)| (html, Method::Selector(s)));
     let found = found
         .or_else(|| structured::marked_body(&doc).map(|html| (html, Method::Structured("itemprop=\"articleBody\""))));
@@ -114,6 +116,12 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
     // Every path drops the same furniture: a site's rule names its article
     // container, and the container still holds bylines and share bars.
     let html = boilerplate::clean(&html);
+    // A site's rule names its article exactly; the other paths take the one
+    // container that scored best, which a lede set apart misses.
+    let html = match lede {
+        Some(lede) if !matches!(method, Method::Selector(_)) => lede::prepend(html, &lede),
+        _ => html,
+    };
     let text_chars = visible_chars(&html);
     if text_chars == 0 {
         return Err(ExtractError::NoArticle);
