@@ -229,3 +229,20 @@ fn the_lede_set_apart_from_the_body_comes_first() {
     let text = extract::plain_text(&a.html);
     assert!(!text.contains("Councillors voted"), "{text}");
 }
+
+/// A page Readability reads wrong (a long menu outscores text set in
+/// plain <div>s with no paragraphs) gets a second opinion, and the longer
+/// article wins: the text is there, if with the menu.
+#[test]
+fn a_second_opinion_when_readability_finds_little() {
+    let para = "The harbour ferry will keep running through the winter, the council said after a long and heated debate on Tuesday night.";
+    let menu: String = (1..=40).map(|i| format!("<li><a href=/c{i}>Category number {i}</a></li>")).collect();
+    let divs = format!("<div>{para}</div>").repeat(5);
+    let html = format!(
+        "<html><body><header><ul>{menu}</ul></header><div><h2>Intro</h2><p>Short one.</p></div><section>{divs}</section></body></html>"
+    );
+    let a = extract::extract_page(&html, None, None).unwrap();
+    let text = extract::plain_text(&a.html);
+    assert_eq!(a.method, Method::Trafilatura, "{text}");
+    assert_eq!(text.matches("The harbour ferry will keep running").count(), 5, "{text}");
+}

@@ -11,6 +11,7 @@ mod boilerplate;
 pub mod bounds;
 mod builtin;
 mod decode;
+mod fallback;
 mod lede;
 mod metadata;
 mod rules;
@@ -46,6 +47,8 @@ pub enum Method {
     /// The page's own marking: `itemprop="articleBody"` or JSON-LD `articleBody`.
     Structured(&'static str),
     Readability,
+    /// The `trafilatura` crate, when the other paths found too little.
+    Trafilatura,
 }
 
 impl std::fmt::Display for Method {
@@ -54,6 +57,7 @@ impl std::fmt::Display for Method {
             Method::Selector(s) => write!(f, "content selector {s:?}"),
             Method::Structured(s) => write!(f, "the page's {s}"),
             Method::Readability => f.write_str("readability"),
+            Method::Trafilatura => f.write_str("trafilatura (the others found too little)"),
         }
     }
 }
@@ -90,26 +94,41 @@ pub fn clean_fragment(html: &str, rules: Option<&Rules>) -> String {
 /// The article of a whole page. `url` (the page's final URL) resolves the
 /// page's relative links.
 pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Result<Article, ExtractError> {
-    let html = bounds::prepare(html, &bounds::PAGE).map_err(ExtractError::OverBound)?;
-    let doc = Document::from(&*html);
+    let page = bounds::prepare(html, &bounds::PAGE).map_err(ExtractError::OverBound)?;
+    let doc = Document::from(&*page);
     let meta = metadata::page_meta(&doc);
     remove_all(&doc, rules);
     let lede = lede::find(&doc);
     let found = rules.and_then(|r| select_content(&doc, &r.content)).map(|(html, s)| (html, Method::Selector(s)));
     let found = found
         .or_else(|| structured::marked_body(&doc).map(|html| (html, Method::Structured("itemprop=\"articleBody\""))));
-    let (html, method) = match found {
-        Some(found) => found,
+    let found = match found {
+        Some(found) => Ok(found),
         None => {
             let single = structured::single_article(&doc);
-            let (html, method) = readability_or_json_ld(doc, url, &meta)?;
-            // The page's one <article> when it holds twice what Readability
-            // kept: Readability took one section of it (tuned on the even
-            // half of trafilatura's set; a 1.3 ratio cost as much precision
-            // as it won recall).
-            match single {
-                Some(a) if visible_chars(&a) > 2 * visible_chars(&html) => (a, Method::Structured("<article>")),
-                _ => (html, method),
+            readability_or_json_ld(doc, url, &meta).map(|(html, method)| {
+                // The page's one <article> when it holds twice what
+                // Readability kept: Readability took one section of it (tuned
+                // on the even half of trafilatura's set; a 1.3 ratio cost as
+                // much precision as it won recall).
+                match single {
+                    Some(a) if visible_chars(&a) > 2 * visible_chars(&html) => (a, Method::Structured("<article>")),
+                    _ => (html, method),
+                }
+            })
+        }
+    };
+    let (html, method) = match found {
+        Ok((html, method)) if matches!(method, Method::Selector(_)) => (html, method),
+        found => {
+            let chars = found.as_ref().map_or(0, |(html, _)| visible_chars(html));
+            let second =
+                (chars < fallback::SHORT).then(|| fallback::trafilatura(&unhidden(&page, rules), url)).flatten();
+            match (found, second) {
+                // Half as long again: on a page both read alike (a short
+                // note), a headline more is no reason to switch.
+                (_, Some(other)) if 2 * visible_chars(&other) > 3 * chars => (other, Method::Trafilatura),
+                (found, _) => found?,
             }
         }
     };
@@ -127,6 +146,17 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
         return Err(ExtractError::NoArticle);
     }
     Ok(Article { html, text_chars, method, meta })
+}
+
+/// The page without what the rules remove, what it hides from its reader
+/// and its navigation, for an extractor that keeps all three when it falls
+/// back to the whole page (a fresh parse: Readability consumed the first).
+fn unhidden(page: &str, rules: Option<&Rules>) -> String {
+    let doc = Document::from(page);
+    remove_all(&doc, rules);
+    doc.select(structured::HIDDEN).remove();
+    doc.select("nav, aside, footer, form, [role=navigation], [role=complementary], [role=contentinfo]").remove();
+    doc.html().to_string()
 }
 
 /// Readability's article, unless the page's JSON-LD `articleBody` holds

@@ -11,7 +11,7 @@ use dom_query::{Document, NodeRef};
 const MIN_MARKED: usize = 200;
 
 /// Elements the page hides from its reader, which Readability drops too.
-const HIDDEN: &str = "[hidden], [aria-hidden=true], [style*=\"display:none\"], [style*=\"display: none\"], \
+pub const HIDDEN: &str = "[hidden], [aria-hidden=true], [style*=\"display:none\"], [style*=\"display: none\"], \
                       [style*=\"visibility:hidden\"], [style*=\"visibility: hidden\"]";
 
 /// The elements marked `itemprop="articleBody"`, outermost only, in order.
