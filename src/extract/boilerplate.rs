@@ -34,7 +34,9 @@ pub fn clean(html: &str) -> String {
     changed |= remove_lines(&doc);
     changed |= remove_link_lists(&doc, total);
     changed |= remove_repeats(&doc);
+    changed |= remove_teaser_lines(&doc);
     changed |= remove_trailing_contacts(&doc);
+    changed |= remove_trailing_appeals(&doc);
     if !changed {
         return html.to_string();
     }
@@ -166,7 +168,7 @@ fn is_more_heading(text: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     regex(
         &RE,
-        r"(?i)^\W*(related|more (from|on|about|stories|news|in)|read more|see also|also read|read also|recommended|you may also like|you might also like|most (read|popular)|popular|trending|further reading|more like this|comments?|leave a (reply|comment)|\d+ comments?|mehr zum thema|mehr (aus|zu|von)|weitere (artikel|beiträge|nachrichten|themen)|das könnte sie auch interessieren|lesen sie auch|verwandte|ähnliche (beiträge|artikel)|siehe auch|weitere informationen|schon gelesen|auch interessant|mehr dazu|czytaj (też|także|również)|lea (más|también)|kommentare|à lire aussi|lire aussi|sur le même sujet|leer más|noticias relacionadas|te puede interesar|相关(新闻|阅读|文章|报道)|相關(新聞|閱讀|文章|報導)|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀)\b?.{0,30}$",
+        r"(?i)^\W*(related|more (from|on|about|stories|news|in)|read more|see also|also read|read also|recommended|you may also like|you might also like|most (read|popular)|popular|trending|further reading|more like this|comments?|leave a (reply|comment)|\d+ comments?|mehr zum thema|mehr (aus|zu|von)|weitere (artikel|beiträge|nachrichten|themen)|das könnte sie auch interessieren|lesen sie auch|verwandte|ähnliche (beiträge|artikel)|siehe auch|weitere informationen|schon gelesen|auch interessant|mehr dazu|czytaj (też|także|również)|lea (más|también)|kommentare|à lire aussi|lire aussi|sur le même sujet|leer más|noticias relacionadas|te puede interesar|相关(新闻|阅读|文章|报道)|相關(新聞|閱讀|文章|報導)|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|weiterlesen|das könnte (dich|sie) auch interessieren|meistgelesen\w*|meistdiskutiert\w*|artikel und videos zum thema|lea también|lee también|le puede interesar|puedes ver|veja também|leia também|voir aussi|à lire également)\b?.{0,30}$",
     )
     .is_match(text.trim())
 }
@@ -320,6 +322,53 @@ fn is_caption(node: &NodeRef) -> bool {
         || node.ancestors(None).iter().any(|a| a.is("figure, figcaption, [class*=caption]"))
 }
 
+/// A line inside the article that points to another story ("Lea también:
+/// …", "Czytaj też: …", "Weiterlesen: …"): a label and a link, mostly link.
+/// The link share keeps a paragraph that starts with a name ("Mira: …" in
+/// an interview) or a label followed by the article's own text.
+fn remove_teaser_lines(doc: &Document) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"(?i)^\W*(see also|read (also|more)|also read|related|more on this|lea( también| más)?|lee también|mira( también)?|le puede interesar|te puede interesar|puedes ver|veja também|leia (também|mais)|weiterlesen|lesen sie auch|mehr zum thema|siehe auch|czytaj (też|także|również)|zobacz (też|także|również)|lire aussi|à lire aussi|voir aussi)\s*[:：»>|–-]",
+    );
+    let mut changed = false;
+    for node in doc.select("p, div, li, h3, h4, h5, h6, blockquote").nodes() {
+        if node.parent().is_none() || node.element_children().iter().any(|c| c.is("p, div, ul, ol, table, figure")) {
+            continue;
+        }
+        let text = node.text();
+        if text.chars().count() <= 300 && re.is_match(text.trim()) && link_share(node) >= 0.5 {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// The last blocks, when short and asking the reader for something else
+/// (subscribe, download the app, join the channel, support the paper): an
+/// appeal, not the article's ending.
+fn remove_trailing_appeals(doc: &Document) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"(?i)(subscri(be|ber|ption)|suscr[ií]b|abonnier|abonnent|newsletter|download (the|our)\b.{0,40}\bapps?\b|\bapps? (for|on) (android|ios|iphone)|straight to your phone|canal de telegram|telegram|whatsapp|consider supporting|support (our|independent) (work|journalism)|ihr beitrag hilft|unterstützen sie|zapraszamy)",
+    );
+    let blocks = doc.select("p, div, li").nodes().to_vec();
+    let leaves: Vec<&NodeRef> =
+        blocks.iter().filter(|n| !n.element_children().iter().any(|c| c.is("p, div, li"))).collect();
+    let mut changed = false;
+    for node in leaves.iter().rev().take(4) {
+        let text = node.text();
+        if text.chars().count() <= 300 && re.is_match(&text) {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
 /// The last blocks, when short and holding an e-mail address or a social
 /// handle ("Follow @reporter", "jane@paper.com"), sign the author off.
 fn remove_trailing_contacts(doc: &Document) -> bool {
@@ -392,6 +441,19 @@ mod tests {
         let out = clean(&html);
         assert!(out.contains("sharing-with-a-single-developer"), "{out}");
         assert!(!out.contains("share-bar"), "{out}");
+    }
+
+    #[test]
+    fn teaser_lines_and_closing_appeals_go() {
+        let body = "<p>The council met on Tuesday and voted to keep the ferry running all winter long.</p>".repeat(6);
+        let html = format!(
+            "{body}<p><b>Lea también: <a href=/x>Otra noticia con un titular bastante largo</a></b></p>\
+             <p>Mira: the mayor said the vote was close, and that the ferry would run.</p>{body}\
+             <p>Get the latest news straight to your phone with the Daily app.</p>"
+        );
+        let out = clean(&html);
+        assert!(!out.contains("Otra noticia") && !out.contains("latest news straight"), "{out}");
+        assert!(out.contains("Mira: the mayor said"), "a paragraph that is text stays: {out}");
     }
 
     #[test]
