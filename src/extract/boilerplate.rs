@@ -264,6 +264,23 @@ fn is_furniture_line(text: &str) -> bool {
     .is_match(t)
 }
 
+/// The page's own controls and notices, kept as text when the article was
+/// cut out of it: rating and share prompts, comment-form notices, consent
+/// placeholders for embeds, image-viewer buttons, "posted in ... tagged"
+/// footers, ad labels. Short blocks only, matched anywhere in them.
+fn is_widget_line(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 200 {
+        return false;
+    }
+    regex(
+        &RE,
+        r"(?i)(war (der|dieser) (artikel|beitrag) (nützlich|hilfreich)|noch keine bewertungen|artikel bewerten|(diesen|den) (artikel|beitrag) (mit anderen )?teilen|artikel gefallen\?|eingeloggt sein|logged in to (post|comment)|kommentare insgesamt|^\d*\s*keine kommentare|akismet|um den inhalt von .{0,60} zu laden|^inhalt laden|^bild (anzeigen|schließen)|zum vergrößern|^vergrößern$|dieser eintrag wurde .{0,30}veröffentlicht|^der beitrag wurde am|abgelegt unter|zeige alle beiträge|this entry was posted|^posted in .{0,80}tagged|^-?\s*anzeige\s*-?$|^advertisement:?$|^loading\.{3}$|^(titelbild|beitragsbild|aufmacherbild|bildquelle|crédits? photos?|crédito|imagen)\s*:)",
+    )
+    .is_match(t)
+}
+
 fn remove_lines(doc: &Document) -> bool {
     let mut changed = false;
     for node in doc.select("p, div, span, li, figcaption, small, time, address, h4, h5, h6, em, cite").nodes() {
@@ -274,7 +291,8 @@ fn remove_lines(doc: &Document) -> bool {
         if node.element_children().iter().any(|c| c.is("p, div, ul, ol, table, figure, section, article")) {
             continue;
         }
-        if node.is("time") || is_furniture_line(&node.text()) {
+        let text = node.text();
+        if node.is("time") || is_furniture_line(&text) || is_widget_line(&text) {
             node.remove_from_parent();
             changed = true;
         }
@@ -454,6 +472,26 @@ mod tests {
         let out = clean(&html);
         assert!(!out.contains("Otra noticia") && !out.contains("latest news straight"), "{out}");
         assert!(out.contains("Mira: the mayor said"), "a paragraph that is text stays: {out}");
+    }
+
+    #[test]
+    fn widget_lines() {
+        for line in [
+            "War der Artikel nützlich?",
+            "(Noch keine Bewertungen) Loading...",
+            "Du musst eingeloggt sein um Kommentare zu schreiben!",
+            "Klicken Sie auf den unteren Button, um den Inhalt von www.komoot.de zu laden.",
+            "Advertisement:",
+            "Titelbild: Jane Doe/picture-alliance",
+        ] {
+            assert!(is_widget_line(line), "{line}");
+        }
+        for line in [
+            "The advertisement ran for three weeks before the regulator stepped in.",
+            "Die Abgeordneten wollen den Artikel im Grundgesetz ändern.",
+        ] {
+            assert!(!is_widget_line(line), "{line}");
+        }
     }
 
     #[test]
