@@ -175,22 +175,27 @@ fn is_more_heading(text: &str) -> bool {
 
 fn remove_headed_lists(doc: &Document, total: usize) -> bool {
     let mut changed = false;
-    for h in doc.select("h1, h2, h3, h4, h5, h6, strong, b, p").nodes() {
-        if h.parent().is_none() {
+    for h in doc.select("h1, h2, h3, h4, h5, h6, strong, b, p, div, span").nodes() {
+        // A div or span is a heading only when it is nothing but text.
+        if h.parent().is_none() || (h.is("div, span") && !h.element_children().is_empty()) {
             continue;
         }
         let text = h.text();
-        if text.chars().count() > 60 || !is_more_heading(&text) {
+        let about_author = text.chars().count() <= 60 && is_author_heading(&text);
+        if text.chars().count() > 60 || !(about_author || is_more_heading(&text)) {
             continue;
         }
         // The heading and the list right after it; a heading alone (a
-        // "Comments" title with nothing after) goes too.
+        // "Comments" title with nothing after) goes too. An author's box
+        // is a short paragraph, not a list of links.
         let next = h.next_element_sibling();
         if let Some(n) = next.filter(|n| {
             let name = n.node_name().unwrap_or_default();
             matches!(name.as_ref(), "ul" | "ol" | "div" | "section" | "p")
                 && (text_len(n) as f64) <= MAX_SHARE * total as f64
-                && (name.as_ref() != "p" && name.as_ref() != "div" || link_share(n) > 0.5)
+                && (name.as_ref() != "p" && name.as_ref() != "div"
+                    || link_share(n) > 0.5
+                    || about_author && text_len(n) <= 600)
         }) {
             n.remove_from_parent();
         }
@@ -198,6 +203,16 @@ fn remove_headed_lists(doc: &Document, total: usize) -> bool {
         changed = true;
     }
     changed
+}
+
+/// A heading over the author's short biography.
+fn is_author_heading(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)^\W*(about the author|über (den autor|die autorin|die autoren|uns)|zur person|der autor|die autorin|autoreninfo|à propos de l'auteur|sobre el autor|o autorze)\W*$",
+    )
+    .is_match(text.trim())
 }
 
 /// Share of `node`'s text that sits inside links.
@@ -500,5 +515,7 @@ mod tests {
         assert!(is_more_heading("More from Politics"));
         assert!(is_more_heading("相关新闻"));
         assert!(!is_more_heading("Relatedness in graph theory is a deep topic with many results"));
+        assert!(is_author_heading("Über den Autor") && is_author_heading("About the author:"));
+        assert!(!is_author_heading("The author of the report spoke to the committee"));
     }
 }
