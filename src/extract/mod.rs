@@ -3,9 +3,12 @@
 //!
 //! Both go through the same [`Rules`]: `remove` selectors are deleted first,
 //! then the first `content` selector that matches names the article. A page
-//! no rule's `content` matches goes to a Readability port (`dom_smoothie`,
-//! which scored best of the Rust options on Mozilla's own test pages, see
-//! `bench/extract-eval.sh`).
+//! no rule's `content` matches is read by its own marking (`structured`),
+//! else a Readability port (`dom_smoothie`, which scored best of the Rust
+//! options on Mozilla's own test pages), with the `trafilatura` crate as a
+//! second opinion when those find little (`fallback`); the lede set apart
+//! from the body goes first (`lede`), and every path is cleaned of the same
+//! furniture (`boilerplate`). Measured by `bench/extract-eval.sh`.
 
 mod boilerplate;
 pub mod bounds;
