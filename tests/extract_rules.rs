@@ -71,8 +71,9 @@ const PAGES: &[PageCase] = &[
     PageCase {
         file: "bbc.html",
         url: "https://www.bbc.com/zhongwen/simp/chinese-news-55750224",
-        kept: &["武汉封城一周年记", "图像来源，Getty Images"],
-        gone: &["相关内容", "最多阅读", "新冠疫苗", "主页 国际"],
+        kept: &["武汉封城一周年记"],
+        // An image credit is furniture on every path (issue 13).
+        gone: &["图像来源，Getty Images", "相关内容", "最多阅读", "新冠疫苗", "主页 国际"],
     },
     PageCase {
         file: "zaobao.html",
@@ -108,14 +109,15 @@ fn each_site_rule_keeps_the_article_and_drops_its_furniture() {
 
 #[test]
 fn without_rules_readability_still_finds_the_article() {
-    // The same pages under a domain no rule covers: the generic extractor
-    // must still find the three paragraphs on most of them.
+    // The same pages under a domain no rule covers: the generic extractors
+    // (Readability, trafilatura when it finds more) must still find the
+    // three paragraphs on most of them.
     let mut found = 0;
     for case in PAGES {
         let html = std::fs::read_to_string(common::fixture(&format!("pages/{}", case.file))).unwrap();
         let url = Url::parse("https://unknown.example/a").unwrap();
         if let Ok(a) = extract::extract_page(&html, Some(&url), None) {
-            assert_eq!(a.method, Method::Readability);
+            assert!(matches!(a.method, Method::Readability | Method::Trafilatura), "{:?}", a.method);
             found += usize::from(PARAGRAPHS.iter().all(|p| a.html.contains(p)));
         }
     }

@@ -73,11 +73,18 @@ pub(super) fn status(config: Option<&Path>, site: &Path, json: bool, markdown: b
     Ok(if list.iter().any(|s| matches!(s.health, "failing" | "silent")) { Exit::SourceFailed } else { Exit::Ok })
 }
 
+/// What `extract` prints.
+pub(super) enum ExtractOutput {
+    Html,
+    Text,
+    Json,
+}
+
 pub(super) fn extract(
     input: &str,
     base_url: Option<&str>,
     rules: Option<&str>,
-    text: bool,
+    output: ExtractOutput,
     config: Option<&Path>,
     allow_private: bool,
 ) -> CommandResult {
@@ -119,16 +126,24 @@ pub(super) fn extract(
     let article = crate::extract::extract_page(&html, base.as_ref(), chosen)
         .map_err(|e| format!("{input}: {e}"))
         .or_exit(Exit::SourceFailed)?;
-    let how = match &article.method {
-        crate::extract::Method::Selector(s) => format!("content selector {s:?}"),
-        crate::extract::Method::Readability => "readability (no content selector matched)".to_string(),
-    };
+    let how = article.method.to_string();
     eprintln!("{input}: {}, {} characters of text, by {how}", encoding.name(), article.text_chars);
     let clean = crate::sanitize::sanitize(&article.html, base.as_ref());
-    if text {
-        outln!("{}", crate::extract::plain_text(&clean));
-    } else {
-        outln!("{clean}");
+    match output {
+        ExtractOutput::Text => outln!("{}", crate::extract::plain_text(&clean)),
+        ExtractOutput::Html => outln!("{clean}"),
+        ExtractOutput::Json => {
+            let meta = &article.meta;
+            let value = serde_json::json!({
+                "text": crate::extract::plain_text(&clean),
+                "html": clean,
+                "title": meta.title,
+                "author": meta.author,
+                "date": meta.published.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                "method": how,
+            });
+            outln!("{value:#}");
+        }
     }
     Ok(Exit::Ok)
 }

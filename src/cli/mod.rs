@@ -261,6 +261,9 @@ enum Command {
         /// Print the article's plain text, a paragraph per line, instead of HTML.
         #[arg(long)]
         text: bool,
+        /// Print JSON: text, html, title, author, date and the rule or extractor that found the article.
+        #[arg(long, conflicts_with = "text")]
+        json: bool,
         /// The config whose [[rules]] and sources apply [default: ./newsmirror.toml if there is one].
         #[arg(short, long, value_name = "FILE")]
         config: Option<PathBuf>,
@@ -325,8 +328,15 @@ fn dispatch(command: Command) -> CommandResult {
         Command::Status { at, json, markdown } => inspect::status(at.config.as_deref(), &at.site, json, markdown),
         Command::Build { at, out } => site::build(&at.site, out, at.config.as_deref()),
         Command::Serve { at, out, port } => site::serve(&at.site, out, at.config.as_deref(), port),
-        Command::Extract { input, base_url, rules, text, config, allow_private } => {
-            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), text, config.as_deref(), allow_private)
+        Command::Extract { input, base_url, rules, text, json, config, allow_private } => {
+            let output = if json {
+                inspect::ExtractOutput::Json
+            } else if text {
+                inspect::ExtractOutput::Text
+            } else {
+                inspect::ExtractOutput::Html
+            };
+            inspect::extract(&input, base_url.as_deref(), rules.as_deref(), output, config.as_deref(), allow_private)
         }
     }
 }

@@ -3,6 +3,7 @@
 //! summary, then sanitised. A raw source (`sanitize = false`) skips all of
 //! it: its post holds the feed's HTML exactly, as `FORMAT.md` requires.
 
+use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::config::{FullText, Source};
@@ -22,6 +23,10 @@ pub struct Draft {
     /// The page's article as plain text, when the content came from the
     /// page: what the first re-check compares the original with.
     pub page_text: Option<String>,
+    /// Author and publication time the fetched page states, for an item
+    /// whose feed names none (see [`fill_from_page`]).
+    pub page_author: Option<String>,
+    pub page_published: Option<DateTime<Utc>>,
 }
 
 /// The rules for an item: the source's own, else its link's site's.
@@ -34,7 +39,17 @@ pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet)
 /// text was kept.
 pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> (Draft, Option<String>) {
     if source.is_raw() {
-        return (Draft { html: item.body.clone(), base: base_of(item, link), page: None, page_text: None }, None);
+        return (
+            Draft {
+                html: item.body.clone(),
+                base: base_of(item, link),
+                page: None,
+                page_text: None,
+                page_author: None,
+                page_published: None,
+            },
+            None,
+        );
     }
     let html = match item.body_kind {
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
@@ -56,7 +71,15 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
         FullText::Auto => extract::is_summary(&cleaned) && !link.is_some_and(is_video_page),
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
-    (Draft { html: cleaned, base: base_of(item, link), page, page_text: None }, note)
+    let draft = Draft {
+        html: cleaned,
+        base: base_of(item, link),
+        page,
+        page_text: None,
+        page_author: None,
+        page_published: None,
+    };
+    (draft, note)
 }
 
 /// Relative URLs in an item resolve against its `xml:base`, then its link,
@@ -100,10 +123,39 @@ pub fn with_page(
         Ok(article) if article.text_chars > extract::visible_chars(&draft.html) => {
             // Read as the re-check reads the page, so the two compare.
             let page_text = Some(extract::plain_text(&article.html));
-            (Draft { html: article.html, base: Some(final_url), page: draft.page, page_text }, None)
+            let draft = Draft {
+                html: article.html,
+                base: Some(final_url),
+                page: draft.page,
+                page_text,
+                page_author: article.meta.author,
+                page_published: article.meta.published,
+            };
+            (draft, None)
         }
-        Ok(_) => fail(draft, "the page's article is no longer than the feed's content".into()),
+        // Its byline and date still hold where the feed has none.
+        Ok(article) => fail(
+            Draft { page_author: article.meta.author, page_published: article.meta.published, ..draft },
+            "the page's article is no longer than the feed's content".into(),
+        ),
         Err(e) => fail(draft, e.to_string()),
+    }
+}
+
+/// The page's author and publication time where the feed item has none
+/// (FORMAT.md: the item's own value, else the page's, else the source name
+/// or the run time). A raw source keeps the feed as it is.
+pub fn fill_from_page(item: &mut Item, draft: &Draft, source: &Source) {
+    if source.is_raw() {
+        return;
+    }
+    if item.author.as_deref().is_none_or(|a| a.trim().is_empty())
+        && let Some(author) = &draft.page_author
+    {
+        item.author = Some(author.clone());
+    }
+    if item.published.is_none() {
+        item.published = draft.page_published;
     }
 }
 

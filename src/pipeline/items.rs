@@ -76,19 +76,20 @@ pub fn guarded<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> Resul
 /// while using the page keeps the feed's content; one while sanitising
 /// that fails the item.
 pub fn finish_item(
-    item: &Item,
+    item: &mut Item,
     draft: content::Draft,
     page: Option<Result<Body, String>>,
     source: &Source,
     ctx: &RunContext,
 ) -> (Option<String>, Option<Capture>, Vec<String>) {
     let mut notes = Vec::new();
-    let name = || item.link.clone().unwrap_or_else(|| format!("\"{}\"", crate::text::clean_line(&item.title)));
     let draft = match page {
         Some(page) => {
             let fallback = draft.clone();
-            match guarded(|| format!("full text of {}", name()), || content::with_page(draft, page, source, &ctx.rules))
-            {
+            match guarded(
+                || format!("full text of {}", label(item)),
+                || content::with_page(draft, page, source, &ctx.rules),
+            ) {
                 Ok((with_page, note)) => {
                     notes.extend(note);
                     with_page
@@ -106,13 +107,19 @@ pub fn finish_item(
         text,
         warc: None,
     });
-    match guarded(|| format!("item {}", name()), || content::finish(draft, source)) {
+    content::fill_from_page(item, &draft, source);
+    match guarded(|| format!("item {}", label(item)), || content::finish(draft, source)) {
         Ok(html) => (Some(html), capture, notes),
         Err(e) => {
             notes.push(format!("{e}; not written"));
             (None, None, notes)
         }
     }
+}
+
+/// How an item is named in a note: its link, else its title.
+fn label(item: &Item) -> String {
+    item.link.clone().unwrap_or_else(|| format!("\"{}\"", crate::text::clean_line(&item.title)))
 }
 
 /// Fetches the article pages of one source: within its deadline, at most

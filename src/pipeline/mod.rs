@@ -359,8 +359,8 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             };
             let (ctx2, source2) = (ctx.clone(), source.clone());
             let work = move || {
-                let Pending { item, link, keys, draft } = p;
-                let (html, capture, notes) = items::finish_item(&item, draft, page, &source2, &ctx2);
+                let Pending { mut item, link, keys, draft } = p;
+                let (html, capture, notes) = items::finish_item(&mut item, draft, page, &source2, &ctx2);
                 Ok((item, link, keys, html, capture, notes))
             };
             let (item, link, keys, html, capture, mut notes) = blocking(work).await.ok()?;

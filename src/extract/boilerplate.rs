@@ -1,0 +1,521 @@
+//! What a reader does not want inside an extracted article, by generic
+//! rules (no per-site ones): share/follow/newsletter blocks, "related" and
+//! "more" lists, comment sections, bylines and datelines, image credits,
+//! captions repeated after their first showing, and the author's e-mail and
+//! social handles at the end.
+//!
+//! Applied to the article whichever way it was found (a site's `content`
+//! selector, the page's structured signals, Readability), so every path
+//! drops the same furniture. Every removal is bounded: a block holding a
+//! large share of the article's text is never removed by its name alone,
+//! since losing article text is worse than keeping a caption.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use dom_query::{Document, NodeId, NodeRef};
+use regex::Regex;
+
+/// A block named like furniture goes only when it holds at most this share
+/// of the article's text.
+const MAX_SHARE: f64 = 0.3;
+/// Lines matched by their words (bylines, credits, datelines) are short.
+const SHORT_LINE: usize = 140;
+
+/// The article HTML without its furniture.
+pub fn clean(html: &str) -> String {
+    let doc = Document::fragment(html);
+    let total = text_len(&doc.root());
+    if total == 0 {
+        return html.to_string();
+    }
+    let mut changed = remove_named(&doc, total);
+    changed |= remove_headed_lists(&doc, total);
+    changed |= remove_lines(&doc);
+    changed |= remove_link_lists(&doc, total);
+    changed |= remove_repeats(&doc);
+    changed |= remove_teaser_lines(&doc);
+    changed |= remove_trailing_contacts(&doc);
+    changed |= remove_trailing_appeals(&doc);
+    if !changed {
+        return html.to_string();
+    }
+    doc.select("html").inner_html().to_string()
+}
+
+fn text_len(node: &NodeRef) -> usize {
+    node.text().chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Class and id words that name furniture.
+const NAMED: &[&str] = &[
+    "share",
+    "sharing",
+    "social",
+    "newsletter",
+    "subscri",
+    "signup",
+    "sign-up",
+    "related",
+    "recommend",
+    "comment",
+    "disqus",
+    "byline",
+    "dateline",
+    "breadcrumb",
+    "promo",
+    "outbrain",
+    "taboola",
+    "sidebar",
+    "author-bio",
+    "authorbio",
+    "author-info",
+    "more-stories",
+    "morestories",
+    "read-more",
+    "readmore",
+    "most-read",
+    "mostread",
+    "popular",
+    "trending",
+    "credit",
+    "toolbar",
+    "tag-list",
+    "taglist",
+    "follow",
+    "advert",
+    "sponsor",
+    "post-meta",
+    "entry-meta",
+    "article-meta",
+    "meta-info",
+    "timestamp",
+    "pubdate",
+    "published",
+    "print",
+    "widget",
+    "teaser",
+];
+/// Whole class words that name furniture (too short to match inside others).
+const NAMED_WORDS: &[&str] =
+    &["ad", "ads", "tags", "meta", "date", "time", "author", "nav", "menu", "footer", "rating"];
+/// Words that name the article itself: an element with one of these is
+/// never furniture by name (`share` in `article-share-body` notwithstanding).
+const CONTENT_WORDS: &[&str] =
+    &["article-body", "articlebody", "post-body", "entry-content", "story-body", "main-content"];
+const FURNITURE_TAGS: &[&str] = &["nav", "aside", "form", "button", "footer", "menu", "select", "textarea", "input"];
+
+fn is_named_furniture(node: &NodeRef) -> bool {
+    let name = node.node_name().unwrap_or_default();
+    if FURNITURE_TAGS.contains(&name.as_ref()) {
+        return true;
+    }
+    if node
+        .attr("role")
+        .is_some_and(|r| matches!(r.as_ref(), "navigation" | "complementary" | "contentinfo" | "banner" | "menu"))
+    {
+        return true;
+    }
+    // The page marks it as the article's own summary or body: a lede in a
+    // "teaser" box is the article's first paragraph (even half of
+    // trafilatura's set: 7 of the 13 pages that lost text lost their lede).
+    if node.attr("itemprop").is_some_and(|p| {
+        let p = p.to_ascii_lowercase();
+        p.split_whitespace().any(|w| matches!(w, "description" | "articlebody" | "text"))
+    }) {
+        return false;
+    }
+    let mut words = String::new();
+    for a in ["class", "id"] {
+        if let Some(v) = node.attr(a) {
+            words.push(' ');
+            words.push_str(&v.to_ascii_lowercase());
+        }
+    }
+    if words.is_empty() || CONTENT_WORDS.iter().any(|w| words.contains(w)) {
+        return false;
+    }
+    // A word of five or more parts is a slug (an id made from a heading,
+    // "sharing-with-a-single-developer"), not a name for furniture.
+    words
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty() && w.split(['-', '_']).count() < 5)
+        .any(|w| NAMED.iter().any(|n| w.contains(n)) || w.split(['-', '_']).any(|part| NAMED_WORDS.contains(&part)))
+}
+
+fn remove_named(doc: &Document, total: usize) -> bool {
+    let mut changed = false;
+    for node in doc.select("*").nodes() {
+        if node.parent().is_none() || !is_named_furniture(node) {
+            continue;
+        }
+        let len = text_len(node);
+        if (len as f64) <= MAX_SHARE * total as f64 {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    // Our own patterns, fixed at compile time and covered by the tests.
+    cell.get_or_init(|| Regex::new(pattern).expect("built-in pattern"))
+}
+
+/// A heading that introduces a list of other stories or the comments.
+fn is_more_heading(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)^\W*(related|more (from|on|about|stories|news|in)|read more|see also|also read|read also|recommended|you may also like|you might also like|most (read|popular)|popular|trending|further reading|more like this|comments?|leave a (reply|comment)|\d+ comments?|mehr zum thema|mehr (aus|zu|von)|weitere (artikel|beiträge|nachrichten|themen)|das könnte sie auch interessieren|lesen sie auch|verwandte|ähnliche (beiträge|artikel)|siehe auch|weitere informationen|schon gelesen|auch interessant|mehr dazu|czytaj (też|także|również)|lea (más|también)|kommentare|à lire aussi|lire aussi|sur le même sujet|leer más|noticias relacionadas|te puede interesar|相关(新闻|阅读|文章|报道)|相關(新聞|閱讀|文章|報導)|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|weiterlesen|das könnte (dich|sie) auch interessieren|meistgelesen\w*|meistdiskutiert\w*|artikel und videos zum thema|lea también|lee también|le puede interesar|puedes ver|veja também|leia também|voir aussi|à lire également)\b?.{0,30}$",
+    )
+    .is_match(text.trim())
+}
+
+fn remove_headed_lists(doc: &Document, total: usize) -> bool {
+    let mut changed = false;
+    for h in doc.select("h1, h2, h3, h4, h5, h6, strong, b, p, div, span").nodes() {
+        // A div or span is a heading only when it is nothing but text.
+        if h.parent().is_none() || (h.is("div, span") && !h.element_children().is_empty()) {
+            continue;
+        }
+        let text = h.text();
+        let about_author = text.chars().count() <= 60 && is_author_heading(&text);
+        if text.chars().count() > 60 || !(about_author || is_more_heading(&text)) {
+            continue;
+        }
+        // The heading and the list right after it; a heading alone (a
+        // "Comments" title with nothing after) goes too. An author's box
+        // is a short paragraph, not a list of links.
+        let next = h.next_element_sibling();
+        if let Some(n) = next.filter(|n| {
+            let name = n.node_name().unwrap_or_default();
+            matches!(name.as_ref(), "ul" | "ol" | "div" | "section" | "p")
+                && (text_len(n) as f64) <= MAX_SHARE * total as f64
+                && (name.as_ref() != "p" && name.as_ref() != "div"
+                    || link_share(n) > 0.5
+                    || about_author && text_len(n) <= 600)
+        }) {
+            n.remove_from_parent();
+        }
+        h.remove_from_parent();
+        changed = true;
+    }
+    changed
+}
+
+/// A heading over the author's short biography.
+fn is_author_heading(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    regex(
+        &RE,
+        r"(?i)^\W*(about the author|über (den autor|die autorin|die autoren|uns)|zur person|der autor|die autorin|autoreninfo|à propos de l'auteur|sobre el autor|o autorze)\W*$",
+    )
+    .is_match(text.trim())
+}
+
+/// Share of `node`'s text that sits inside links.
+fn link_share(node: &NodeRef) -> f64 {
+    let all = text_len(node);
+    if all == 0 {
+        return 0.0;
+    }
+    let linked: usize = node.descendants().iter().filter(|d| d.is("a")).map(text_len).sum();
+    linked as f64 / all as f64
+}
+
+/// A list of links (three or more short items, nearly all link text) is a
+/// list of other stories; a list of sources inside a paragraph is not a list.
+fn remove_link_lists(doc: &Document, total: usize) -> bool {
+    let mut changed = false;
+    for list in doc.select("ul, ol").nodes() {
+        if list.parent().is_none() {
+            continue;
+        }
+        let items: Vec<NodeRef> = list.element_children().into_iter().filter(|c| c.is("li")).collect();
+        if items.len() < 3 {
+            continue;
+        }
+        let len = text_len(list);
+        let short = items.iter().all(|i| text_len(i) < 120);
+        if short && link_share(list) > 0.85 && (len as f64) <= MAX_SHARE * total as f64 {
+            list.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Bylines, datelines, credits and share prompts: short blocks that are
+/// nothing but that.
+fn is_furniture_line(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > SHORT_LINE {
+        return false;
+    }
+    regex(
+        &RE,
+        r"(?x)^(
+            (?i:by|von|par|por|di|door|written\ by|text:|author:|autor:)\s+\p{Lu}[\p{L}.'’\-]*(\s+\p{Lu}[\p{L}.'’\-]*){0,3}
+              ((\s*(,|and|&|und|et|y)\s*\p{Lu}[\p{L}.'’\-]*(\s+\p{Lu}[\p{L}.'’\-]*){0,3})*)(\s*[,|–—-]\s*.{0,60})?
+          | (?i:published|updated|posted|last\ updated|first\ published|veröffentlicht|aktualisiert|stand|publié|mis\ à\ jour|publicado|actualizado)
+              [\s:,]*(?i:on|am|le|el|at)?\s*(\d|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|today|yesterday|heute|gestern)).{0,50}
+          | (?i:photo|photograph|picture|image|credit|foto|bild|quelle|crédit|source)s?\s*(:|(?i:by|credit)|©)\s*.{0,100}
+          | (\(|\[)(?i:photo|image|picture|foto)s?\s*(:|(?i:by)).{0,100}
+          | .{0,80}(?i:getty\ images|shutterstock|ap\ photo|afp\ via|reuters/|/\ ?reuters|/\ ?afp|/\ ?dpa|picture\ alliance|imago\ images).{0,60}
+          | ©.{0,100}
+          | (?i:share|share\ this|share\ on|follow\ us|follow\ me|sign\ up|subscribe|newsletter|teilen|folgen\ sie|partager|compartir)\b.{0,80}
+          | \d{1,2}[:.]\d{2}\s*(?i:am|pm|a\.m\.|p\.m\.|uhr|h)?\s*
+          | ((?i:mon|tues|wednes|thurs|fri|satur|sun)(?i:day),?\s+)?(\d{1,2}\.?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli|oktober|dezember)\p{Ll}*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}
+              (\s*(at|um|,|-|–|\|)?\s*\d{1,2}[:.]\d{2}\s*(?i:am|pm|a\.m\.|p\.m\.|uhr)?)?(\s*\p{L}{2,4})?
+          | \d{1,2}\.?\s+(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli|oktober|dezember)\p{Ll}*\.?,?\s+\d{4}
+              (\s*(at|um|,|-|–|\|)?\s*\d{1,2}[:.]\d{2}\s*(?i:am|pm|uhr)?)?
+          | \d{4}-\d{2}-\d{2}([T\ ]\d{2}:\d{2}(:\d{2})?)?
+          | \d{1,2}[./]\d{1,2}[./]\d{2,4}(\s*(,|-|–|\|)?\s*\d{1,2}[:.]\d{2}\s*(?i:uhr|am|pm)?)?
+        )\W*$",
+    )
+    .is_match(t)
+}
+
+/// The page's own controls and notices, kept as text when the article was
+/// cut out of it: rating and share prompts, comment-form notices, consent
+/// placeholders for embeds, image-viewer buttons, "posted in ... tagged"
+/// footers, ad labels. Short blocks only, matched anywhere in them.
+fn is_widget_line(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 200 {
+        return false;
+    }
+    regex(
+        &RE,
+        r"(?i)(war (der|dieser) (artikel|beitrag) (nützlich|hilfreich)|noch keine bewertungen|artikel bewerten|(diesen|den) (artikel|beitrag) (mit anderen )?teilen|artikel gefallen\?|eingeloggt sein|logged in to (post|comment)|kommentare insgesamt|^\d*\s*keine kommentare|akismet|um den inhalt von .{0,60} zu laden|^inhalt laden|^bild (anzeigen|schließen)|zum vergrößern|^vergrößern$|dieser eintrag wurde .{0,30}veröffentlicht|^der beitrag wurde am|abgelegt unter|zeige alle beiträge|this entry was posted|^posted in .{0,80}tagged|^-?\s*anzeige\s*-?$|^advertisement:?$|^loading\.{3}$|^(titelbild|beitragsbild|aufmacherbild|bildquelle|crédits? photos?|crédito|imagen)\s*:)",
+    )
+    .is_match(t)
+}
+
+fn remove_lines(doc: &Document) -> bool {
+    let mut changed = false;
+    for node in doc.select("p, div, span, li, figcaption, small, time, address, h4, h5, h6, em, cite").nodes() {
+        if node.parent().is_none() {
+            continue;
+        }
+        // Only the block that is the line, not a container around more.
+        if node.element_children().iter().any(|c| c.is("p, div, ul, ol, table, figure, section, article")) {
+            continue;
+        }
+        let text = node.text();
+        if node.is("time") || is_furniture_line(&text) || is_widget_line(&text) {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// A caption shown again: the first showing stays. Only captions (and
+/// short blocks repeating one) count: a paragraph an article repeats on
+/// purpose (a refrain, a quoted chorus) is text, and Mozilla's pages lost a
+/// third of their recall when every repeated paragraph went.
+fn remove_repeats(doc: &Document) -> bool {
+    let mut seen: HashMap<String, (NodeId, bool)> = HashMap::new();
+    let mut changed = false;
+    for node in doc.select("p, figcaption, li, h2, h3, h4, blockquote, [class*=caption]").nodes() {
+        if node.parent().is_none() {
+            continue;
+        }
+        let key: String = node.text().split_whitespace().collect::<Vec<_>>().join(" ");
+        if key.chars().count() < 20 {
+            continue;
+        }
+        let caption = is_caption(node);
+        match seen.get(&key) {
+            // A caption's paragraph repeats its container's text; that is
+            // one showing, not two.
+            Some((first, _)) if node.ancestors(None).iter().any(|a| a.id == *first) => {}
+            Some((_, first_caption)) if caption || (*first_caption && key.chars().count() <= SHORT_LINE * 2) => {
+                node.remove_from_parent();
+                changed = true;
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(key, (node.id, caption));
+            }
+        }
+    }
+    changed
+}
+
+/// A figure's caption: a `<figcaption>`, an element whose class names a
+/// caption, or anything inside a `<figure>`.
+fn is_caption(node: &NodeRef) -> bool {
+    node.is("figcaption, [class*=caption], [class*=Caption]")
+        || node.ancestors(None).iter().any(|a| a.is("figure, figcaption, [class*=caption]"))
+}
+
+/// A line inside the article that points to another story ("Lea también:
+/// …", "Czytaj też: …", "Weiterlesen: …"): a label and a link, mostly link.
+/// The link share keeps a paragraph that starts with a name ("Mira: …" in
+/// an interview) or a label followed by the article's own text.
+fn remove_teaser_lines(doc: &Document) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"(?i)^\W*(see also|read (also|more)|also read|related|more on this|lea( también| más)?|lee también|mira( también)?|le puede interesar|te puede interesar|puedes ver|veja também|leia (também|mais)|weiterlesen|lesen sie auch|mehr zum thema|siehe auch|czytaj (też|także|również)|zobacz (też|także|również)|lire aussi|à lire aussi|voir aussi)\s*[:：»>|–-]",
+    );
+    let mut changed = false;
+    for node in doc.select("p, div, li, h3, h4, h5, h6, blockquote").nodes() {
+        if node.parent().is_none() || node.element_children().iter().any(|c| c.is("p, div, ul, ol, table, figure")) {
+            continue;
+        }
+        let text = node.text();
+        if text.chars().count() <= 300 && re.is_match(text.trim()) && link_share(node) >= 0.5 {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// The last blocks, when short and asking the reader for something else
+/// (subscribe, download the app, join the channel, support the paper): an
+/// appeal, not the article's ending.
+fn remove_trailing_appeals(doc: &Document) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"(?i)(subscri(be|ber|ption)|suscr[ií]b|abonnier|abonnent|newsletter|download (the|our)\b.{0,40}\bapps?\b|\bapps? (for|on) (android|ios|iphone)|straight to your phone|canal de telegram|telegram|whatsapp|consider supporting|support (our|independent) (work|journalism)|ihr beitrag hilft|unterstützen sie|zapraszamy)",
+    );
+    let blocks = doc.select("p, div, li").nodes().to_vec();
+    let leaves: Vec<&NodeRef> =
+        blocks.iter().filter(|n| !n.element_children().iter().any(|c| c.is("p, div, li"))).collect();
+    let mut changed = false;
+    for node in leaves.iter().rev().take(4) {
+        let text = node.text();
+        if text.chars().count() <= 300 && re.is_match(&text) {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// The last blocks, when short and holding an e-mail address or a social
+/// handle ("Follow @reporter", "jane@paper.com"), sign the author off.
+fn remove_trailing_contacts(doc: &Document) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &RE,
+        r"(?i)([\w.+-]+@[\w-]+\.[\w.]+|(^|\s)@\w{2,}|\bon (twitter|x|instagram|facebook|bluesky|threads)\b|\b(twitter|instagram|facebook|bluesky)\s*:)",
+    );
+    let blocks = doc.select("p, div, li").nodes().to_vec();
+    let mut changed = false;
+    let leaves: Vec<&NodeRef> =
+        blocks.iter().filter(|n| !n.element_children().iter().any(|c| c.is("p, div, li"))).collect();
+    for node in leaves.iter().rev().take(3) {
+        let text = node.text();
+        if text.chars().count() <= 200 && re.is_match(&text) {
+            node.remove_from_parent();
+            changed = true;
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn furniture_lines() {
+        for line in [
+            "By Jane Doe",
+            "By JANE DOE and John Roe, Associated Press",
+            "Published 4:00 am",
+            "Updated March 3, 2021 at 5:12 p.m. EST",
+            "Photo: Jane Doe/Getty Images",
+            "(AP Photo/Evan Vucci)",
+            "March 3, 2021",
+            "31. Mai 2012",
+            "Share this article",
+        ] {
+            assert!(is_furniture_line(line), "{line}");
+        }
+        for line in [
+            "By the time the police arrived, the crowd had gone.",
+            "Published reports say the minister resigned on Tuesday after a vote.",
+            "The share price fell by a third.",
+            "警方表示，事件仍在调查中。",
+        ] {
+            assert!(!is_furniture_line(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn only_captions_lose_their_repeats() {
+        let para = "The chorus came back again and again, as choruses do.";
+        let cap = "Volunteers sort the returned books on Saturday morning.";
+        let html = format!(
+            "<p>{para}</p><p>Between the two.</p><p>{para}</p><figure><img src=a.jpg><figcaption>{cap}</figcaption></figure><p>More text here.</p><figure><img src=b.jpg><figcaption>{cap}</figcaption></figure>"
+        );
+        let out = clean(&html);
+        assert_eq!(out.matches(para).count(), 2, "{out}");
+        assert_eq!(out.matches(cap).count(), 1, "{out}");
+    }
+
+    #[test]
+    fn an_id_made_from_a_heading_is_not_a_name() {
+        let body = "Sharing changesets with a single developer is the simple case. ".repeat(10);
+        let html = format!(
+            "<div id=sharing-with-a-single-developer><h2>Sharing</h2><p>{body}</p></div><div id=intro><p>{body}</p><p>{body}</p></div><div class=share-bar>Share</div>"
+        );
+        let out = clean(&html);
+        assert!(out.contains("sharing-with-a-single-developer"), "{out}");
+        assert!(!out.contains("share-bar"), "{out}");
+    }
+
+    #[test]
+    fn teaser_lines_and_closing_appeals_go() {
+        let body = "<p>The council met on Tuesday and voted to keep the ferry running all winter long.</p>".repeat(6);
+        let html = format!(
+            "{body}<p><b>Lea también: <a href=/x>Otra noticia con un titular bastante largo</a></b></p>\
+             <p>Mira: the mayor said the vote was close, and that the ferry would run.</p>{body}\
+             <p>Get the latest news straight to your phone with the Daily app.</p>"
+        );
+        let out = clean(&html);
+        assert!(!out.contains("Otra noticia") && !out.contains("latest news straight"), "{out}");
+        assert!(out.contains("Mira: the mayor said"), "a paragraph that is text stays: {out}");
+    }
+
+    #[test]
+    fn widget_lines() {
+        for line in [
+            "War der Artikel nützlich?",
+            "(Noch keine Bewertungen) Loading...",
+            "Du musst eingeloggt sein um Kommentare zu schreiben!",
+            "Klicken Sie auf den unteren Button, um den Inhalt von www.komoot.de zu laden.",
+            "Advertisement:",
+            "Titelbild: Jane Doe/picture-alliance",
+        ] {
+            assert!(is_widget_line(line), "{line}");
+        }
+        for line in [
+            "The advertisement ran for three weeks before the regulator stepped in.",
+            "Die Abgeordneten wollen den Artikel im Grundgesetz ändern.",
+        ] {
+            assert!(!is_widget_line(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn more_headings() {
+        assert!(is_more_heading("Related stories"));
+        assert!(is_more_heading("More from Politics"));
+        assert!(is_more_heading("相关新闻"));
+        assert!(!is_more_heading("Relatedness in graph theory is a deep topic with many results"));
+        assert!(is_author_heading("Über den Autor") && is_author_heading("About the author:"));
+        assert!(!is_author_heading("The author of the report spoke to the committee"));
+    }
+}
