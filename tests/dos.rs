@@ -259,11 +259,11 @@ fn a_page_of_nuls_under_the_cap_parses_in_bounded_memory() {
 
 #[test]
 fn pages_are_processed_as_they_arrive_not_all_held() {
-    // 48 pages of 3.5 MiB each (a comment the extractor drops around a
-    // short article): holding every body at once would take 168 MiB.
+    // 96 pages of 3.5 MiB each (a comment the extractor drops around a
+    // short article): holding every body at once would take 336 MiB.
     let filler = format!("<!-- {} -->", "x".repeat(3584 << 10));
     let mut pages: Vec<Page> = Vec::new();
-    for i in 0..48 {
+    for i in 0..96 {
         let path: &'static str = Box::leak(format!("/p{i}").into_boxed_str());
         let page = article(&format!("story {i}")).replace("<body>", &format!("<body>{filler}"));
         pages.push((path, Box::new(move || ok(HTML, page.clone()))));
@@ -274,10 +274,13 @@ fn pages_are_processed_as_they_arrive_not_all_held() {
     let (out, peak_mib) = run_measured(&run_args(site.path(), &config));
     let report = text(&out);
     assert!(out.status.success(), "{report}");
-    assert_eq!(posts(site.path()).len(), 48, "{report}");
-    assert!(all_posts(site.path()).contains("Paragraph 6 of the whole story about story 47"), "{report}");
-    // Holding every body (before this was fixed) peaked at 303 MiB; streaming at about 130.
-    assert!(peak_mib < 200, "peak {peak_mib} MiB");
+    assert_eq!(posts(site.path()).len(), 96, "{report}");
+    assert!(all_posts(site.path()).contains("Paragraph 6 of the whole story about story 95"), "{report}");
+    // Memory follows the pages in flight (`per_host` bodies, the workers'
+    // trees), not their number: with 48 pages of this size a debug build
+    // peaked at 200-240 MiB, and holding every body (before streaming) at
+    // 303 MiB with 48; with 96 held it would pass 400.
+    assert!(peak_mib < 300, "peak {peak_mib} MiB");
 }
 
 #[test]
