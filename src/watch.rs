@@ -1,4 +1,5 @@
-//! `newsmirror watch`: when each source is next due.
+//! `newsmirror watch`: when each source is next due, and the loop of
+//! rounds that fetches the due ones until SIGTERM or Ctrl-C.
 //!
 //! Each source is fetched every `every` (its own, else watch's `--every`),
 //! shifted by a jitter fixed per source so a hundred sources do not hit the
@@ -9,10 +10,98 @@
 //! fetched twice at once; the site lock keeps other processes out.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::config::Source;
-use crate::pipeline::{Outcome, RunReport};
+use crate::config::{Config, Source};
+use crate::fetch::Fetcher;
+use crate::pipeline::{self, Outcome, RunOptions, RunReport, SourceReport};
+
+/// What the command does around the loop's rounds: report each source,
+/// and after a round that ran whole, its lists, build, publishing and
+/// re-checks.
+pub trait Rounds {
+    /// The config as loaded for a round, before its sources are scheduled
+    /// (where `--allow-private` applies).
+    fn adjust(&self, _config: &mut Config) {}
+    fn source_done(&self, entry: &SourceReport);
+    fn round_done(&self, config: &Config, report: &RunReport);
+}
+
+/// Run rounds of the sources of the config at `path` as they fall due,
+/// into `site`, until SIGTERM or Ctrl-C. The config is read again before
+/// each round, so `newsmirror sources add` applies from the next one.
+pub fn watch(path: &Path, site: &Path, every: Duration, jitter: Duration, rounds: &dyn Rounds) -> Result<(), String> {
+    let mut config = Config::load(path).map_err(|e| e.to_string())?;
+    let sleeper = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the scheduler's runtime: {e}"))?;
+    let mut schedule = Schedule::new(&config.sources, every, jitter, Instant::now());
+    outln!(
+        "watching {} sources from {} (Ctrl-C or SIGTERM stops after the post in hand)",
+        config.sources.len(),
+        path.display()
+    );
+    loop {
+        // A broken edit keeps the last good config.
+        match Config::load(path) {
+            Ok(c) => config = c,
+            Err(e) => tracing::warn!(error = %e, "config unreadable; keeping the previous one"),
+        }
+        rounds.adjust(&mut config);
+        schedule.sync(&config.sources, Instant::now());
+        let due: Vec<_> = schedule.due(&config.sources, Instant::now()).into_iter().cloned().collect();
+        if !due.is_empty() {
+            let round = Config { sources: due, ..config.clone() };
+            let started = Instant::now();
+            outln!(
+                "round at {}: {} source(s) due",
+                chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC"),
+                round.sources.len()
+            );
+            let opts = RunOptions {
+                site: site.to_path_buf(),
+                lock_wait: Duration::from_secs(600),
+                run_time: chrono::Utc::now(),
+            };
+            let result =
+                pipeline::run(&round, &opts, Fetcher::new(config.settings.clone()), |entry| rounds.source_done(entry));
+            match result {
+                Ok(report) => {
+                    outln!("{}", crate::report::totals(&report, started.elapsed()));
+                    schedule.record(&round.sources, &report, Instant::now());
+                    if report.interrupted {
+                        break;
+                    }
+                    rounds.round_done(&config, &report);
+                }
+                Err(e) => {
+                    // Locked by a manual run, a full disk…: try again later.
+                    eprintln!("error: {e}; retrying in a minute");
+                    let _ = stop_requested(&sleeper, Duration::from_secs(60));
+                    continue;
+                }
+            }
+        }
+        let wait = schedule.wait(Instant::now()).unwrap_or(every);
+        if stop_requested(&sleeper, wait) {
+            break;
+        }
+    }
+    outln!("stopped");
+    Ok(())
+}
+
+/// Sleep `wait`; true if SIGTERM or Ctrl-C came first.
+fn stop_requested(rt: &tokio::runtime::Runtime, wait: Duration) -> bool {
+    rt.block_on(async {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => false,
+            () = pipeline::shutdown_requested() => true,
+        }
+    })
+}
 
 pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 /// Doublings a permanent failure (4xx, refused, not a feed) adds at once.

@@ -1,16 +1,16 @@
-//! `watch`: rounds of due sources until SIGTERM or Ctrl-C, each optionally
-//! followed by a site build and a commit and push.
+//! `watch`: the loop of rounds is `crate::watch::watch`; this wires what
+//! follows each round: lists, an optional site build, commit and push, and
+//! the re-checks due.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::run::{Publish, allow_private_everywhere, log_source, publish_report, update_lists};
 use super::{CommandResult, Exit, OrExit};
 use crate::config::Config;
-use crate::fetch::Fetcher;
-use crate::pipeline::{self, RunOptions};
+use crate::pipeline;
 use crate::report;
-use crate::watch::Schedule;
+use crate::watch::Rounds;
 
 pub(super) struct WatchOptions {
     pub every: Duration,
@@ -22,73 +22,33 @@ pub(super) struct WatchOptions {
 
 pub(super) fn watch(config_path: Option<&Path>, site: &Path, w: WatchOptions) -> CommandResult {
     let path = Config::locate(config_path, site).or_exit(Exit::Usage)?;
-    let mut config = Config::load(&path).or_exit(Exit::Usage)?;
-    let sleeper = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the scheduler's runtime: {e}"))
-        .or_exit(Exit::Usage)?;
-    let mut schedule = Schedule::new(&config.sources, w.every, w.jitter, Instant::now());
-    outln!(
-        "watching {} sources from {} (Ctrl-C or SIGTERM stops after the post in hand)",
-        config.sources.len(),
-        path.display()
-    );
-    loop {
-        // A config edited while watching (`newsmirror sources add`) applies
-        // from the next round; a broken edit keeps the last good one.
-        match Config::load(&path) {
-            Ok(c) => config = c,
-            Err(e) => tracing::warn!(error = %e, "config unreadable; keeping the previous one"),
-        }
-        if w.allow_private {
-            allow_private_everywhere(&mut config);
-        }
-        schedule.sync(&config.sources, Instant::now());
-        let due: Vec<_> = schedule.due(&config.sources, Instant::now()).into_iter().cloned().collect();
-        if !due.is_empty() {
-            let round = Config { sources: due, ..config.clone() };
-            let started = Instant::now();
-            outln!(
-                "round at {}: {} source(s) due",
-                chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC"),
-                round.sources.len()
-            );
-            let opts = RunOptions {
-                site: site.to_path_buf(),
-                lock_wait: Duration::from_secs(600),
-                run_time: chrono::Utc::now(),
-            };
-            let result = pipeline::run(&round, &opts, Fetcher::new(config.settings.clone()), |entry| {
-                log_source(entry);
-                outln!("{}", report::source_line(entry));
-            });
-            match result {
-                Ok(report) => {
-                    outln!("{}", report::totals(&report, started.elapsed()));
-                    schedule.record(&round.sources, &report, Instant::now());
-                    if report.interrupted {
-                        break;
-                    }
-                    after_round(site, &config, &report, &w);
-                    // The originals due for a re-check, within the default budget.
-                    super::recheck::in_watch(&config, site, w.publish);
-                }
-                Err(e) => {
-                    // Locked by a manual run, a full disk…: try again later.
-                    eprintln!("error: {e}; retrying in a minute");
-                    let _ = stop_requested(&sleeper, Duration::from_secs(60));
-                    continue;
-                }
-            }
-        }
-        let wait = schedule.wait(Instant::now()).unwrap_or(w.every);
-        if stop_requested(&sleeper, wait) {
-            break;
+    crate::watch::watch(&path, site, w.every, w.jitter, &Wiring { site, w: &w }).or_exit(Exit::Usage)?;
+    Ok(Exit::Ok)
+}
+
+/// The command's part of each round.
+struct Wiring<'a> {
+    site: &'a Path,
+    w: &'a WatchOptions,
+}
+
+impl Rounds for Wiring<'_> {
+    fn adjust(&self, config: &mut Config) {
+        if self.w.allow_private {
+            allow_private_everywhere(config);
         }
     }
-    outln!("stopped");
-    Ok(Exit::Ok)
+
+    fn source_done(&self, entry: &pipeline::SourceReport) {
+        log_source(entry);
+        outln!("{}", report::source_line(entry));
+    }
+
+    fn round_done(&self, config: &Config, report: &pipeline::RunReport) {
+        after_round(self.site, config, report, self.w);
+        // The originals due for a re-check, within the default budget.
+        super::recheck::in_watch(config, self.site, self.w.publish);
+    }
 }
 
 fn after_round(site: &Path, config: &Config, report: &pipeline::RunReport, w: &WatchOptions) {
@@ -112,14 +72,4 @@ fn after_round(site: &Path, config: &Config, report: &pipeline::RunReport, w: &W
     {
         eprintln!("error: {e}");
     }
-}
-
-/// Sleep `wait`; true if SIGTERM or Ctrl-C came first.
-fn stop_requested(rt: &tokio::runtime::Runtime, wait: Duration) -> bool {
-    rt.block_on(async {
-        tokio::select! {
-            () = tokio::time::sleep(wait) => false,
-            () = pipeline::shutdown_requested() => true,
-        }
-    })
 }
