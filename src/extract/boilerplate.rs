@@ -388,18 +388,7 @@ fn remove_trailing_appeals(doc: &Document) -> bool {
         &RE,
         r"(?i)(subscri(be|ber|ption)|suscr[ií]b|abonnier|abonnent|newsletter|download (the|our)\b.{0,40}\bapps?\b|\bapps? (for|on) (android|ios|iphone)|straight to your phone|canal de telegram|telegram|whatsapp|consider supporting|support (our|independent) (work|journalism)|ihr beitrag hilft|unterstützen sie|zapraszamy)",
     );
-    let blocks = doc.select("p, div, li").nodes().to_vec();
-    let leaves: Vec<&NodeRef> =
-        blocks.iter().filter(|n| !n.element_children().iter().any(|c| c.is("p, div, li"))).collect();
-    let mut changed = false;
-    for node in leaves.iter().rev().take(4) {
-        let text = node.text();
-        if text.chars().count() <= 300 && re.is_match(&text) {
-            node.remove_from_parent();
-            changed = true;
-        }
-    }
-    changed
+    remove_trailing_blocks(doc, re, 4, 300)
 }
 
 /// The last blocks, when short and holding an e-mail address or a social
@@ -410,13 +399,19 @@ fn remove_trailing_contacts(doc: &Document) -> bool {
         &RE,
         r"(?i)([\w.+-]+@[\w-]+\.[\w.]+|(^|\s)@\w{2,}|\bon (twitter|x|instagram|facebook|bluesky|threads)\b|\b(twitter|instagram|facebook|bluesky)\s*:)",
     );
+    remove_trailing_blocks(doc, re, 3, 200)
+}
+
+/// Of the last `last` innermost blocks, remove those of at most `max_chars`
+/// characters that `re` matches.
+fn remove_trailing_blocks(doc: &Document, re: &Regex, last: usize, max_chars: usize) -> bool {
     let blocks = doc.select("p, div, li").nodes().to_vec();
-    let mut changed = false;
     let leaves: Vec<&NodeRef> =
         blocks.iter().filter(|n| !n.element_children().iter().any(|c| c.is("p, div, li"))).collect();
-    for node in leaves.iter().rev().take(3) {
+    let mut changed = false;
+    for node in leaves.iter().rev().take(last) {
         let text = node.text();
-        if text.chars().count() <= 200 && re.is_match(&text) {
+        if text.chars().count() <= max_chars && re.is_match(&text) {
             node.remove_from_parent();
             changed = true;
         }
