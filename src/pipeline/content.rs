@@ -14,7 +14,7 @@ use crate::sanitize;
 use crate::text;
 
 /// The content chosen so far, and the page to fetch for the full text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Draft {
     pub html: String,
     /// What relative URLs in `html` are relative to.
@@ -39,17 +39,7 @@ pub fn rules_for<'a>(source: &'a Source, link: Option<&Url>, rules: &'a RuleSet)
 /// text was kept.
 pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) -> (Draft, Option<String>) {
     if source.is_raw() {
-        return (
-            Draft {
-                html: item.body.clone(),
-                base: base_of(item, link),
-                page: None,
-                page_text: None,
-                page_author: None,
-                page_published: None,
-            },
-            None,
-        );
+        return (Draft { html: item.body.clone(), base: base_of(item, link), ..Draft::default() }, None);
     }
     let html = match item.body_kind {
         BodyKind::Html => std::borrow::Cow::Borrowed(item.body.as_str()),
@@ -71,15 +61,7 @@ pub fn draft(item: &Item, link: Option<&Url>, source: &Source, rules: &RuleSet) 
         FullText::Auto => extract::is_summary(&cleaned) && !link.is_some_and(is_video_page),
     };
     let page = link.filter(|l| wants_page && matches!(l.scheme(), "http" | "https")).cloned();
-    let draft = Draft {
-        html: cleaned,
-        base: base_of(item, link),
-        page,
-        page_text: None,
-        page_author: None,
-        page_published: None,
-    };
-    (draft, note)
+    (Draft { html: cleaned, base: base_of(item, link), page, ..Draft::default() }, note)
 }
 
 /// Relative URLs in an item resolve against its `xml:base`, then its link,

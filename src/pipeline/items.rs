@@ -83,7 +83,7 @@ pub fn finish_item(
     ctx: &RunContext,
 ) -> (Option<String>, Option<Capture>, Vec<String>) {
     let mut notes = Vec::new();
-    let draft = match page {
+    let mut draft = match page {
         Some(page) => {
             let fallback = draft.clone();
             match guarded(
@@ -102,7 +102,8 @@ pub fn finish_item(
         }
         None => draft,
     };
-    let capture = draft.page_text.clone().map(|text| Capture {
+    // The text goes to the capture; the post is made from the HTML.
+    let capture = draft.page_text.take().map(|text| Capture {
         hash: crate::recheck::classify::text_hash(&text),
         text,
         warc: None,
