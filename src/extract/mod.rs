@@ -15,6 +15,7 @@ pub mod bounds;
 mod builtin;
 mod decode;
 mod fallback;
+mod fragment;
 mod lede;
 mod metadata;
 mod rules;
@@ -82,16 +83,7 @@ pub enum ExtractError {
 /// embed, and taking it would drop the rest. Content no rule touches comes
 /// back unchanged, without a parse.
 pub fn clean_fragment(html: &str, rules: Option<&Rules>) -> String {
-    let has_rules = rules.is_some_and(|r| !r.remove.is_empty());
-    if !has_rules && !builtin::EVERYWHERE_HINTS.iter().any(|h| html.contains(h)) {
-        return html.to_string();
-    }
-    let doc = Document::fragment(html);
-    let changed = remove_all(&doc, rules);
-    if !changed {
-        return html.to_string();
-    }
-    doc.select("html").inner_html().to_string()
+    fragment::clean(html, rules)
 }
 
 /// The article of a whole page. `url` (the page's final URL) resolves the

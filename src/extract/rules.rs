@@ -15,6 +15,10 @@ use super::builtin;
 pub struct Selector {
     text: String,
     matcher: Matcher,
+    /// The same selector for lol_html's streaming rewriter, when it can
+    /// match it (no text pseudo-classes or sibling combinators): feed
+    /// content is cleaned without building a tree (see `fragment`).
+    streaming: Option<lol_html::Selector>,
 }
 
 impl Selector {
@@ -24,7 +28,8 @@ impl Selector {
             return Err("empty selector".into());
         }
         let matcher = Matcher::new(text).map_err(|e| format!("invalid CSS selector {text:?}: {e:?}"))?;
-        Ok(Selector { text: text.to_string(), matcher })
+        let streaming = text.parse().ok();
+        Ok(Selector { text: text.to_string(), matcher, streaming })
     }
 
     pub fn as_str(&self) -> &str {
@@ -33,6 +38,10 @@ impl Selector {
 
     pub(super) fn matcher(&self) -> &Matcher {
         &self.matcher
+    }
+
+    pub(super) fn streaming(&self) -> Option<&lol_html::Selector> {
+        self.streaming.as_ref()
     }
 }
 
