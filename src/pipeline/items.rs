@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 use url::Url;
 
-use super::{RunContext, content};
+use super::{Finished, Made, Pending, RunContext, content, stage, wants_images};
 use crate::config::Source;
 use crate::extract::bounds;
 use crate::feed::Item;
@@ -69,6 +69,32 @@ pub fn guarded<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> Resul
             .unwrap_or_else(|| "unknown cause".into());
         format!("{}: internal error ({why})", what())
     })
+}
+
+/// An item of a source on its way to a staged post.
+pub enum Slot {
+    /// Finished on the thread that parsed the feed.
+    Done(Finished),
+    /// Waits for its article page or for its images.
+    Waiting(Pending),
+}
+
+/// Finish and stage, in feed order, every item that needs nothing from
+/// the network; the others wait in their places.
+pub fn finish_local(ctx: &RunContext, source: &Source, pending: Vec<Pending>) -> Vec<Slot> {
+    let images = wants_images(source);
+    pending
+        .into_iter()
+        .map(|p| {
+            if p.draft.page.is_some() || images {
+                return Slot::Waiting(p);
+            }
+            let Pending { mut item, link, keys, draft } = p;
+            let (html, capture, notes) = finish_item(&mut item, draft, None, source, ctx);
+            let staged = html.map(|html| stage(ctx, source, Made { item, link, keys, html, capture }));
+            Slot::Done(Finished { notes, staged, late: false })
+        })
+        .collect()
 }
 
 /// An item's final HTML from its draft and fetched page, or why it has

@@ -133,6 +133,7 @@ pub fn run(
         stager: store.stager(),
         run_time: opts.run_time,
         warc: std::sync::Mutex::new(recheck::evidence::Warc::new(&opts.site, &run_id, opts.run_time)),
+        feeds_in_flight: tokio::sync::Semaphore::new(settings.concurrency.max(1)),
     });
     let mut jobs = Vec::new();
     let mut report = RunReport::default();
@@ -282,6 +283,8 @@ struct RunContext {
     run_time: DateTime<Utc>,
     /// `evidence = "warc"`: the run's feed and page fetches.
     warc: std::sync::Mutex<recheck::evidence::Warc>,
+    /// Sources between fetching their feed and finishing what needs no page.
+    feeds_in_flight: tokio::sync::Semaphore,
 }
 
 impl RunContext {
@@ -325,6 +328,13 @@ fn request<'a>(source: &'a Source, url: &'a str, validators: &'a Validators) -> 
 /// images' original links, with a note.
 async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: Validators) -> Fetch {
     let deadline = tokio::time::Instant::now() + ctx.fetcher.settings().source_deadline;
+    // A feed's body is held from its fetch until its items are finished or
+    // waiting for pages; the window lets more sources start than that, so
+    // a fast fetch (a local file, a warm server) must not pile up bodies
+    // queued for the threads: memory stays bounded by `concurrency`.
+    let Ok(in_flight) = ctx.feeds_in_flight.acquire().await else {
+        return Fetch::Failed(Failure::Internal("the run stopped taking feeds".into()));
+    };
     // The feed's URL is the operator's: any address, `file://` too.
     let feed = Request { trust: Trust::Operator, ..request(source, &source.url, &validators) };
     let fetched = ctx.fetcher.fetch(&feed).await;
@@ -335,21 +345,35 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
         Err(e) => return Fetch::Failed(Failure::from(&e)),
     };
     let feed_validators = body.validators.clone();
-    let New { count, pending, checked, mut notes, complete } = {
+    // Items that need nothing from the network are finished on the thread
+    // that parsed the feed: a source whose content is all in its feed goes
+    // from bytes to staged posts in one task, holding none of its drafts
+    // while other sources' items queue for the threads.
+    let (New { count, checked, mut notes, complete, .. }, slots) = {
         let (ctx, source) = (ctx.clone(), source.clone());
-        match blocking(move || new_items(&ctx, &source, body)).await {
+        let parse_and_finish = move || {
+            let mut new = new_items(&ctx, &source, body)?;
+            let slots = items::finish_local(&ctx, &source, std::mem::take(&mut new.pending));
+            Ok((new, slots))
+        };
+        match blocking(parse_and_finish).await {
             Ok(x) => x,
             Err(e) => return Fetch::Failed(e),
         }
     };
+    drop(in_flight);
     // Each page is turned into content as soon as it arrives and each post
     // written to its (temporary) file as soon as it is rendered, so at most
     // `per_host` page bodies and posts of a source are held at once.
     let pages = items::Pages::new(ctx, source, deadline);
     let per_source = ctx.fetcher.settings().per_host.max(1);
-    let finished: Vec<Option<Finished>> = futures::stream::iter(pending.into_iter().map(|p| {
+    let finished: Vec<Option<Finished>> = futures::stream::iter(slots.into_iter().map(|slot| {
         let pages = &pages;
         async move {
+            let p = match slot {
+                items::Slot::Done(finished) => return Some(finished),
+                items::Slot::Waiting(p) => p,
+            };
             let (page, record) = match &p.draft.page {
                 Some(url) => {
                     let (page, record) = pages.fetch(url).await;
@@ -368,7 +392,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             pages.held.fetch_add(held, Ordering::SeqCst);
             let Some(mut html) = html else { return Some(Finished { notes, staged: None, late: false }) };
             let mut late = false;
-            if source.images == Images::Mirror && !source.is_raw() {
+            if wants_images(source) {
                 let client = images::Client {
                     user_agent: &source.user_agent,
                     proxy: source.proxy.as_deref(),
@@ -384,13 +408,9 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
                 }
             }
             let (ctx2, source2) = (ctx.clone(), source.clone());
-            let stage = move || {
-                let mut post =
-                    prepare::prepare(&item, link.as_ref(), keys, &source2, ctx2.run_time, html).into_new_post();
-                post.capture = capture.map(|c| store_mod::Capture { warc: record, ..c });
-                ctx2.stager.stage(post).map_err(|e| Failure::Store(e.to_string()))
-            };
-            Some(Finished { notes, staged: Some(blocking(stage).await), late })
+            let made =
+                Made { item, link, keys, html, capture: capture.map(|c| store_mod::Capture { warc: record, ..c }) };
+            Some(Finished { notes, staged: Some(blocking(move || stage(&ctx2, &source2, made)).await), late })
         }
     }))
     .buffered(per_source)
@@ -416,6 +436,28 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
         ));
     }
     Fetch::Ready { items: count, posts, validators: feed_validators, checked, notes, complete, failure }
+}
+
+/// Whether an item's images are fetched into the site after its content.
+fn wants_images(source: &Source) -> bool {
+    source.images == Images::Mirror && !source.is_raw()
+}
+
+/// An item's post, made and ready to stage.
+struct Made {
+    item: Item,
+    link: Option<Url>,
+    keys: Keys,
+    html: String,
+    capture: Option<store_mod::Capture>,
+}
+
+/// Render the post and write it to its temporary file.
+fn stage(ctx: &RunContext, source: &Source, made: Made) -> Result<Staged, Failure> {
+    let Made { item, link, keys, html, capture } = made;
+    let mut post = prepare::prepare(&item, link.as_ref(), keys, source, ctx.run_time, html).into_new_post();
+    post.capture = capture;
+    ctx.stager.stage(post).map_err(|e| Failure::Store(e.to_string()))
 }
 
 /// An item after its page: its staged post (`None`: not to be written),
