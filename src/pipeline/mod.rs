@@ -31,7 +31,7 @@ use crate::feed::{self, Item, ParseOptions};
 use crate::fetch::{Body, FetchError, Fetched, Fetcher, Request, Trust, Validators};
 use crate::images::{self, ImageMirror};
 use crate::recheck;
-use crate::store::{self as store_mod, KeyReader, Keys, Staged, Stager, Store, StoreError};
+use crate::store::{self as store_mod, KeyReaders, Keys, Staged, Stager, Store, StoreError};
 
 /// How one source fared.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,11 +129,11 @@ pub fn run(
         images: ImageMirror::new(&opts.site, settings.image_max_bytes, settings.images_max_bytes_per_run),
         fetcher,
         rules: config.rules.clone(),
-        site: opts.site.clone(),
         stager: store.stager(),
         run_time: opts.run_time,
         warc: std::sync::Mutex::new(recheck::evidence::Warc::new(&opts.site, &run_id, opts.run_time)),
         feeds_in_flight: tokio::sync::Semaphore::new(settings.concurrency.max(1)),
+        key_readers: KeyReaders::new(&opts.site),
     });
     let mut jobs = Vec::new();
     let mut report = RunReport::default();
@@ -278,13 +278,13 @@ struct RunContext {
     fetcher: Fetcher,
     rules: RuleSet,
     images: ImageMirror,
-    site: PathBuf,
     stager: Stager,
     run_time: DateTime<Utc>,
     /// `evidence = "warc"`: the run's feed and page fetches.
     warc: std::sync::Mutex<recheck::evidence::Warc>,
     /// Sources between fetching their feed and finishing what needs no page.
     feeds_in_flight: tokio::sync::Semaphore,
+    key_readers: KeyReaders,
 }
 
 impl RunContext {
@@ -486,7 +486,7 @@ fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<New, Failu
     let feed = feed::parse(&body.bytes, &opts).map_err(|e| Failure::Parse(e.to_string()))?;
     let base = Url::parse(&body.final_url).ok();
     drop(body);
-    let known = KeyReader::open(&ctx.site).ok();
+    let known = ctx.key_readers.get();
     let keys = prepare::keys_for(source, &feed, base.as_ref());
     let count = feed.items.len();
     let mut notes = Vec::new();

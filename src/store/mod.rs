@@ -23,6 +23,7 @@
 pub mod health;
 pub mod identity;
 mod lock;
+mod reader;
 mod reconcile;
 
 use std::collections::HashSet;
@@ -37,6 +38,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::fetch::Validators;
 pub use identity::Keys;
+pub use reader::{KeyReader, KeyReaders};
 
 pub const STATE_DIR: &str = ".newsmirror";
 const TMP_PREFIX: &str = ".newsmirror-tmp-";
@@ -499,26 +501,5 @@ impl Store {
     /// Number of posts the state knows (for reports and tests).
     pub fn post_count(&self) -> Result<u64, StoreError> {
         self.db(self.conn.query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0)))
-    }
-}
-
-/// A read-only view of the identity keys, for workers that filter out
-/// known items before doing expensive work on them. The writer re-checks,
-/// so a stale answer costs time, never a duplicate.
-pub struct KeyReader {
-    conn: Connection,
-}
-
-impl KeyReader {
-    pub fn open(site: &Path) -> Result<KeyReader, StoreError> {
-        let path = site.join(STATE_DIR).join("state.db");
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags).map_err(|source| StoreError::Db { path, source })?;
-        Ok(KeyReader { conn })
-    }
-
-    pub fn is_known(&self, keys: &Keys) -> bool {
-        let Ok(mut stmt) = self.conn.prepare_cached("SELECT 1 FROM keys WHERE key = ?1") else { return false };
-        keys.0.iter().any(|k| stmt.exists([k]).unwrap_or(false))
     }
 }
