@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use url::Url;
 
 pub use failure::Failure;
@@ -168,6 +168,11 @@ pub fn run(
             };
             let Some((i, source, fetched)) = next else { break };
             waiting.insert(i, (source, fetched));
+            // Whatever else has finished joins this group: its sources'
+            // writes are settled together (`Store::flush`).
+            while let Some(Some((i, source, fetched))) = results.next().now_or_never() {
+                waiting.insert(i, (source, fetched));
+            }
             while let Some((source, fetched)) = waiting.remove(&next_index) {
                 next_index += 1;
                 let outcome = write(&mut store, &mut captures, &source, fetched);
@@ -175,8 +180,14 @@ pub fn run(
                 on_source(&entry);
                 report.sources.push(entry);
                 if stop.load(Ordering::SeqCst) {
-                    break 'run;
+                    break;
                 }
+            }
+            if let Err(e) = store.flush() {
+                tracing::warn!(error = %e, "could not record the end of this group of writes; the next run will check them");
+            }
+            if stop.load(Ordering::SeqCst) {
+                break 'run;
             }
         }
     });
@@ -558,12 +569,9 @@ fn write(store: &mut Store, history: &mut Captures, source: &Source, fetched: Fe
             }
         }
     };
-    let recorded = match &outcome {
+    match &outcome {
         Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e.kind(), &e.to_string()),
         _ => store.record_success(&source.name, &source.url, validators.as_ref()),
-    };
-    if let Err(e) = recorded {
-        tracing::warn!(source = %source.name, error = %e, "could not record the source's state");
     }
     outcome
 }

@@ -8,8 +8,10 @@
 //! - a batch of posts is recorded in the state, together with a journal
 //!   entry naming its files and their identity keys, *before* the files are
 //!   renamed into place; each file is flushed (`fsync`) before its rename
-//!   and the directory once after the batch, and only then is the journal
-//!   entry dropped, so a closed entry means the files survive a power cut.
+//!   and the directory once before the entry is dropped, so a closed entry
+//!   means the files survive a power cut (entries are closed, and sources'
+//!   fetch results recorded, in one transaction per group of sources: see
+//!   [`Store::flush`]).
 //!   At start a journal entry left by a killed run or a power cut is
 //!   resolved: a whole file in place is kept, one that is missing, empty or
 //!   cut short is removed and forgotten (its item is fetched again), so
@@ -25,6 +27,7 @@ pub mod identity;
 mod lock;
 mod reader;
 mod reconcile;
+mod settle;
 
 use std::collections::HashSet;
 use std::fs;
@@ -194,6 +197,8 @@ pub struct Store {
     run_keys: HashSet<u64>,
     /// Raised by a signal: finish the post in hand, write no more.
     stop: Arc<AtomicBool>,
+    /// Work [`Store::flush`] finishes (see `settle.rs`).
+    settling: settle::Settling,
     _lock: lock::SiteLock,
 }
 
@@ -216,6 +221,7 @@ impl Store {
             names: HashSet::new(),
             run_keys: HashSet::new(),
             stop: Arc::default(),
+            settling: settle::Settling::default(),
             _lock: lock,
         };
         store.migrate()?;
@@ -407,28 +413,9 @@ impl Store {
             }
         }
         discard(planned.map(|(p, _)| p));
-        // The renames are durable only once the directory is: before the
-        // journal entry goes, or a power cut could lose files the state
-        // calls written.
-        if !written.is_empty()
-            && let Err(source) = sync_dir(&self.posts_dir)
-        {
-            return Err(StoreError::Io { path: self.posts_dir.clone(), source });
-        }
-        let undone = &entries[written.len()..];
-        self.in_transaction(|tx| {
-            for entry in undone {
-                forget(tx, entry)?;
-            }
-            tx.execute("DELETE FROM journal WHERE batch = ?1", [batch])?;
-            Ok(())
-        })?;
-        for entry in undone {
-            self.names.remove(&fingerprint(&entry.file.to_lowercase()));
-            for k in &entry.keys {
-                self.run_keys.remove(&fingerprint(k));
-            }
-        }
+        let mut entries = entries;
+        let undone = entries.split_off(written.len());
+        self.settling.settle(batch, !written.is_empty(), undone);
         match failure {
             Some(e) => Err(e),
             None => Ok(written),
@@ -467,35 +454,6 @@ impl Store {
             })
             .optional())?;
         Ok(row.unwrap_or_default())
-    }
-
-    /// Record a successful fetch (with the validators to send next time).
-    pub fn record_success(&self, source: &str, url: &str, validators: Option<&Validators>) -> Result<(), StoreError> {
-        let now = chrono::Utc::now().timestamp();
-        self.db(self.conn.execute(
-            "INSERT INTO sources (name, url, last_success, failures) VALUES (?1, ?2, ?3, 0)
-             ON CONFLICT(name) DO UPDATE SET url = ?2, last_success = ?3, failures = 0",
-            params![source, url, now],
-        ))?;
-        if let Some(v) = validators {
-            self.db(self.conn.execute(
-                "UPDATE sources SET etag = ?2, last_modified = ?3 WHERE name = ?1",
-                params![source, v.etag, v.last_modified],
-            ))?;
-        }
-        Ok(())
-    }
-
-    /// Record a failure and its cause, so they outlive the log.
-    /// Record a failure of `kind` ([`crate::pipeline::Failure::kind`]).
-    pub fn record_failure(&self, source: &str, url: &str, kind: &str, error: &str) -> Result<(), StoreError> {
-        let now = chrono::Utc::now().timestamp();
-        self.db(self.conn.execute(
-            "INSERT INTO sources (name, url, last_error, last_error_kind, last_error_at, failures) VALUES (?1, ?2, ?3, ?4, ?5, 1)
-             ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_kind = ?4, last_error_at = ?5, failures = failures + 1",
-            params![source, url, error, kind, now],
-        ))
-        .map(|_| ())
     }
 
     /// Number of posts the state knows (for reports and tests).
