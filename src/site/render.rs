@@ -190,19 +190,21 @@ fn is_settled(v: &str) -> bool {
 }
 
 fn needs_fixing(html: &str) -> bool {
-    for attr in ["href=", "src=", "HREF=", "SRC="] {
-        let mut rest = html;
-        while let Some(i) = rest.find(attr) {
-            rest = &rest[i + attr.len()..];
-            let value = rest.trim_start_matches(['"', '\'', ' ']);
-            let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
-            let v = &value[..end];
-            if v.starts_with("/assets/") || !is_settled(v) {
-                return true;
-            }
+    // Every `href=`/`src=` (as written, in these two cases) ends at an `=`:
+    // one memchr pass over the body, not four substring searches, most of
+    // whose bytes are text.
+    let bytes = html.as_bytes();
+    memchr::memchr_iter(b'=', bytes).any(|eq| {
+        let before = &bytes[..eq];
+        if ![&b"href"[..], b"src", b"HREF", b"SRC"].iter().any(|attr| before.ends_with(attr)) {
+            return false;
         }
-    }
-    false
+        // `=` is ASCII: the byte after it starts a character.
+        let value = html[eq + 1..].trim_start_matches(['"', '\'', ' ']);
+        let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
+        let v = &value[..end];
+        v.starts_with("/assets/") || !is_settled(v)
+    })
 }
 
 /// The provider's embed for a post, from `[site.comments]`.
@@ -280,6 +282,16 @@ mod tests {
         assert!(out.contains("href=\"https://www.cna.com.tw/tag/x\""), "{out}");
         assert!(out.contains("src=\"/m/assets/ab.jpg\"") && out.contains("href=\"#n\""), "{out}");
         let clean = "<p><a href=\"https://e.example/\">x</a></p>";
+        for (html, needs) in [
+            (clean, false),
+            ("<p>a=b src=</p><img SRC='/assets/x.png'>", true),
+            ("<a data-href=\"x/y\">", true),
+            ("<a Href=\"x/y\">", false),
+            ("<img src=\"data:x\"><a href=#top>", false),
+            ("=href=\"/y\"", true),
+        ] {
+            assert_eq!(needs_fixing(html), needs, "{html}");
+        }
         assert_eq!(fix_links(clean, "https://e.example/a", "/m"), clean);
     }
 

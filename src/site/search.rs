@@ -171,27 +171,32 @@ pub fn write(out: &Output, docs: &[Doc]) {
 /// bigrams) costs no allocation per token.
 fn shard_files(seg: &[Doc], base: usize, shards: u32) -> Vec<Vec<u8>> {
     let texts: Vec<String> = seg.par_iter().map(|d| lowered(&format!("{} {}", d.title, d.excerpt))).collect();
-    let per_doc: Vec<Vec<(u32, &str)>> = texts
-        .par_iter()
-        .map(|text| {
-            let mut found = Vec::new();
-            each_token(text, |t| found.push((fnv1a(t) % shards, t)));
-            found
+    // Each run of posts fills its own buckets (one per shard) in parallel;
+    // each shard then gathers its buckets and sorts them, also in parallel.
+    // Sorting per shard, not all rows at once, keeps each sort small.
+    let run = seg.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let parts: Vec<Vec<Vec<(&str, u32)>>> = texts
+        .par_chunks(run)
+        .enumerate()
+        .map(|(r, texts)| {
+            let mut buckets = vec![Vec::new(); shards as usize];
+            for (j, text) in texts.iter().enumerate() {
+                let id = (base + r * run + j) as u32;
+                each_token(text, |t| buckets[(fnv1a(t) % shards) as usize].push((t, id)));
+            }
+            buckets
         })
         .collect();
-    let mut buckets: Vec<Vec<(&str, usize)>> = vec![Vec::new(); shards as usize];
-    for (i, found) in per_doc.iter().enumerate() {
-        for &(shard, t) in found {
-            buckets[shard as usize].push((t, base + i));
-        }
-    }
-    drop(per_doc);
-    buckets
+    (0..shards as usize)
         .into_par_iter()
-        .map(|mut bucket| {
-            // A token twice in one post lists the post once.
+        .map(|shard| {
+            let mut bucket: Vec<(&str, u32)> = parts.iter().flat_map(|p| p[shard].iter().copied()).collect();
             bucket.sort_unstable();
+            // A token twice in one post lists the post once.
             bucket.dedup();
+            bucket
+        })
+        .map(|bucket| {
             let mut json = Vec::with_capacity(bucket.len() * 12 + 2);
             json.push(b'{');
             let mut last: Option<&str> = None;
