@@ -257,11 +257,35 @@ fn camel(k: &str) -> String {
 }
 
 pub fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+    escape(s, b"&\"<>")
 }
 
 pub fn escape_text(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    escape(s, b"&<>")
+}
+
+/// `s` with each of `special` (ASCII) as its entity: one pass, and no
+/// allocation beyond the result; every value in every page goes through it.
+fn escape(s: &str, special: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if !special.contains(&b) {
+            continue;
+        }
+        let entity = match b {
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'<' => "&lt;",
+            _ => "&gt;",
+        };
+        // Only ASCII bytes are special, so `i` is a character boundary.
+        out.push_str(&s[from..i]);
+        out.push_str(entity);
+        from = i + 1;
+    }
+    out.push_str(&s[from..]);
+    out
 }
 
 #[cfg(test)]
@@ -305,6 +329,14 @@ mod tests {
                 && out.contains("href=\"//cdn.example/x\""),
             "{out}"
         );
+    }
+
+    #[test]
+    fn escapes_are_the_entities_of_html_s_specials() {
+        let s = "a&b\"c'<d>é&amp;中";
+        assert_eq!(escape_attr(s), "a&amp;b&quot;c'&lt;d&gt;é&amp;amp;中");
+        assert_eq!(escape_text(s), "a&amp;b\"c'&lt;d&gt;é&amp;amp;中");
+        assert_eq!(escape_attr(""), "");
     }
 
     #[test]
