@@ -19,6 +19,7 @@
 
 use std::hash::Hash;
 use std::io::Write;
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -48,7 +49,8 @@ pub fn tokens(text: &str) -> Vec<String> {
     let lower = lowered(text);
     let mut out: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    each_token(&lower, |t| {
+    each_token(&lower, |r| {
+        let t = &lower[r];
         if seen.insert(t) {
             out.push(t.to_string());
         }
@@ -56,7 +58,7 @@ pub fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// `text` as the tokeniser reads it: tokens are then slices of one string,
+/// `text` as the tokeniser reads it: tokens are then ranges of one string,
 /// not a fresh allocation each (a segment has millions of them).
 fn lowered(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
@@ -64,22 +66,23 @@ fn lowered(text: &str) -> String {
     s
 }
 
-/// Every token of lower-cased `text`, repeats included, in order.
-fn each_token<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
+/// The byte range of every token of lower-cased `text`, repeats included,
+/// in order.
+fn each_token(text: &str, mut emit: impl FnMut(Range<usize>)) {
     // The CJK run: where it starts, its length in characters, where its
     // last character starts. A word: where it starts and its length.
     let mut run: Option<(usize, usize, usize)> = None;
     let mut word: Option<(usize, usize)> = None;
-    let end_run = |run: &mut Option<(usize, usize, usize)>, at: usize, emit: &mut dyn FnMut(&'a str)| {
+    let end_run = |run: &mut Option<(usize, usize, usize)>, at: usize, emit: &mut dyn FnMut(Range<usize>)| {
         if let Some((start, 1, _)) = run.take() {
-            emit(&text[start..at]);
+            emit(start..at);
         }
     };
-    let end_word = |word: &mut Option<(usize, usize)>, at: usize, emit: &mut dyn FnMut(&'a str)| {
+    let end_word = |word: &mut Option<(usize, usize)>, at: usize, emit: &mut dyn FnMut(Range<usize>)| {
         if let Some((start, n)) = word.take()
             && n >= 2
         {
-            emit(&text[start..at]);
+            emit(start..at);
         }
     };
     for (i, c) in text.char_indices() {
@@ -87,7 +90,7 @@ fn each_token<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
             end_word(&mut word, i, &mut emit);
             run = Some(match run {
                 Some((start, n, last)) => {
-                    emit(&text[last..i + c.len_utf8()]);
+                    emit(last..i + c.len_utf8());
                     (start, n + 1, i)
                 }
                 None => (i, 1, i),
@@ -173,16 +176,24 @@ fn shard_files(seg: &[Doc], base: usize, shards: u32) -> Vec<Vec<u8>> {
     let texts: Vec<String> = seg.par_iter().map(|d| lowered(&format!("{} {}", d.title, d.excerpt))).collect();
     // Each run of posts fills its own buckets (one per shard) in parallel;
     // each shard then gathers its buckets and sorts them, also in parallel.
-    // Sorting per shard, not all rows at once, keeps each sort small.
-    let run = seg.len().div_ceil(4 * rayon::current_num_threads()).max(1);
-    let parts: Vec<Vec<Vec<(&str, u32)>>> = texts
+    // Sorting per shard, not all rows at once, keeps each sort small. A
+    // token is kept as (post, start, end) in the post's text: 12 bytes
+    // where a slice and a number take 24, and a segment of real posts has
+    // over a million tokens before duplicates go.
+    let run = texts.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let parts: Vec<Vec<Vec<(u32, u32, u32)>>> = texts
         .par_chunks(run)
         .enumerate()
-        .map(|(r, texts)| {
+        .map(|(r, chunk)| {
             let mut buckets = vec![Vec::new(); shards as usize];
-            for (j, text) in texts.iter().enumerate() {
-                let id = (base + r * run + j) as u32;
-                each_token(text, |t| buckets[(fnv1a(t) % shards) as usize].push((t, id)));
+            for (j, text) in chunk.iter().enumerate() {
+                let Ok(post) = u32::try_from(r * run + j) else { continue };
+                each_token(text, |t| {
+                    // Only a title of gigabytes would not fit; it is not indexed past that.
+                    if let (Ok(start), Ok(end)) = (u32::try_from(t.start), u32::try_from(t.end)) {
+                        buckets[(fnv1a(&text[t]) % shards) as usize].push((post, start, end));
+                    }
+                });
             }
             buckets
         })
@@ -193,8 +204,14 @@ fn shard_files(seg: &[Doc], base: usize, shards: u32) -> Vec<Vec<u8>> {
             // Sorted by the token's first 8 bytes as a number first: most
             // tokens (a CJK pair is 6 bytes) differ there, and comparing
             // numbers is far cheaper than comparing strings.
-            let mut bucket: Vec<(u64, &str, u32)> =
-                parts.iter().flat_map(|p| p[shard].iter().map(|&(t, id)| (prefix(t), t, id))).collect();
+            let mut bucket: Vec<(u64, &str, u32)> = parts
+                .iter()
+                .flat_map(|p| p[shard].iter())
+                .map(|&(post, start, end)| {
+                    let t = &texts[post as usize][start as usize..end as usize];
+                    (prefix(t), t, post)
+                })
+                .collect();
             bucket.sort_unstable();
             // A token twice in one post lists the post once.
             bucket.dedup();
@@ -204,7 +221,7 @@ fn shard_files(seg: &[Doc], base: usize, shards: u32) -> Vec<Vec<u8>> {
             let mut json = Vec::with_capacity(bucket.len() * 12 + 2);
             json.push(b'{');
             let mut last: Option<&str> = None;
-            for (_, t, id) in bucket {
+            for (_, t, post) in bucket {
                 if last == Some(t) {
                     json.push(b',');
                 } else {
@@ -216,7 +233,7 @@ fn shard_files(seg: &[Doc], base: usize, shards: u32) -> Vec<Vec<u8>> {
                     json.extend_from_slice(b":[");
                     last = Some(t);
                 }
-                let _ = write!(json, "{id}");
+                let _ = write!(json, "{}", base + post as usize);
             }
             if last.is_some() {
                 json.push(b']');
