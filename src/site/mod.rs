@@ -20,6 +20,7 @@ pub mod search;
 pub mod serve;
 pub mod settings;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -195,11 +196,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     let ctx = Ctx { settings: &settings, theme: &theme, out: &out, fingerprint, site_value, changes: &changes };
 
     tracing::debug!(elapsed = ?started.elapsed(), "urls");
-    write_posts(&ctx, &opts.site, &entries);
+    let bodies = write_posts(&ctx, &opts.site, &entries, &feeds::members(&entries));
     tracing::debug!(elapsed = ?started.elapsed(), "post pages");
     lists::write_all(&ctx, &entries);
     tracing::debug!(elapsed = ?started.elapsed(), "lists");
-    feeds::write_all(&ctx, &opts.site, &entries);
+    feeds::write_all(&ctx, &opts.site, &entries, &bodies);
     files::write_pages_and_static(&ctx, &opts.site, &opts.out);
     write_fixed_pages(&ctx);
     changes::write_all(&ctx, &changes, &entries);
@@ -314,9 +315,11 @@ fn post_value(ctx: &Ctx, e: &Entry) -> Value {
 
 /// One page per post. Its signature covers the file, its neighbours'
 /// titles and URLs, the theme and the settings: a new post re-renders
-/// itself and the post before it, nothing else.
-fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
+/// itself and the post before it, nothing else. Returns the bodies rendered
+/// of the entries `keep` marks (the feeds'), by index.
+fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry], keep: &[bool]) -> HashMap<usize, String> {
     let comments = ctx.settings.comments.as_ref().map(render::comments_block);
+    let kept = std::sync::Mutex::new(HashMap::new());
     entries.par_iter().enumerate().for_each(|(i, e)| {
         let prev = i.checked_sub(1).and_then(|p| entries.get(p));
         let next = entries.get(i + 1);
@@ -330,6 +333,9 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
             let (html, over) = render::post_body(body, &e.meta.from, ctx.base());
             if let Some(why) = over {
                 tracing::warn!(post = %e.meta.rel, "{why}; the page shows its text without markup");
+            }
+            if keep.get(i) == Some(&true) {
+                kept.lock().unwrap_or_else(|p| p.into_inner()).insert(i, html.clone());
             }
             let block = comments.as_deref().filter(|_| e.meta.comments).map(|c| Value::from_safe_string(c.to_string()));
             ctx.theme.render(
@@ -347,6 +353,7 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry]) {
             )
         });
     });
+    kept.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
 fn write_fixed_pages(ctx: &Ctx) {

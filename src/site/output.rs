@@ -26,7 +26,34 @@ pub fn signature(parts: impl Hash) -> Signature {
 }
 
 /// Write `bytes` to `path`, replacing a symbolic link there instead of
-/// writing through it.
+/// writing through it. The open itself refuses to follow a link
+/// (`O_NOFOLLOW`), so only a failed open costs a look at what is there: a
+/// cold build writes tens of thousands of new files.
+#[cfg(unix)]
+fn write_no_follow(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(path)
+    };
+    let mut file = match open() {
+        Ok(file) => file,
+        Err(e) => {
+            if !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(e);
+            }
+            std::fs::remove_file(path)?;
+            open()?
+        }
+    };
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
 fn write_no_follow(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
         std::fs::remove_file(path)?;
@@ -149,15 +176,17 @@ impl Output {
             if self.checked_dirs.lock().unwrap_or_else(|p| p.into_inner()).contains(&dir) {
                 continue;
             }
-            match std::fs::symlink_metadata(&dir) {
-                Ok(m) if m.is_dir() => {}
-                Ok(_) => {
-                    std::fs::remove_file(&dir)?;
-                    std::fs::create_dir(&dir)?;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::create_dir(&dir) {
-                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
-                    _ => {}
+            // Made first, looked at only when something is there already
+            // (a link too fails with AlreadyExists): most are new.
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match std::fs::symlink_metadata(&dir) {
+                    Ok(m) if m.is_dir() => {}
+                    Ok(_) => {
+                        std::fs::remove_file(&dir)?;
+                        std::fs::create_dir(&dir)?;
+                    }
+                    Err(e) => return Err(e),
                 },
                 Err(e) => return Err(e),
             }

@@ -190,19 +190,21 @@ fn is_settled(v: &str) -> bool {
 }
 
 fn needs_fixing(html: &str) -> bool {
-    for attr in ["href=", "src=", "HREF=", "SRC="] {
-        let mut rest = html;
-        while let Some(i) = rest.find(attr) {
-            rest = &rest[i + attr.len()..];
-            let value = rest.trim_start_matches(['"', '\'', ' ']);
-            let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
-            let v = &value[..end];
-            if v.starts_with("/assets/") || !is_settled(v) {
-                return true;
-            }
+    // Every `href=`/`src=` (as written, in these two cases) ends at an `=`:
+    // one memchr pass over the body, not four substring searches, most of
+    // whose bytes are text.
+    let bytes = html.as_bytes();
+    memchr::memchr_iter(b'=', bytes).any(|eq| {
+        let before = &bytes[..eq];
+        if ![&b"href"[..], b"src", b"HREF", b"SRC"].iter().any(|attr| before.ends_with(attr)) {
+            return false;
         }
-    }
-    false
+        // `=` is ASCII: the byte after it starts a character.
+        let value = html[eq + 1..].trim_start_matches(['"', '\'', ' ']);
+        let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
+        let v = &value[..end];
+        v.starts_with("/assets/") || !is_settled(v)
+    })
 }
 
 /// The provider's embed for a post, from `[site.comments]`.
@@ -255,11 +257,35 @@ fn camel(k: &str) -> String {
 }
 
 pub fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+    escape(s, b"&\"<>")
 }
 
 pub fn escape_text(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    escape(s, b"&<>")
+}
+
+/// `s` with each of `special` (ASCII) as its entity: one pass, and no
+/// allocation beyond the result; every value in every page goes through it.
+fn escape(s: &str, special: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if !special.contains(&b) {
+            continue;
+        }
+        let entity = match b {
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'<' => "&lt;",
+            _ => "&gt;",
+        };
+        // Only ASCII bytes are special, so `i` is a character boundary.
+        out.push_str(&s[from..i]);
+        out.push_str(entity);
+        from = i + 1;
+    }
+    out.push_str(&s[from..]);
+    out
 }
 
 #[cfg(test)]
@@ -280,6 +306,16 @@ mod tests {
         assert!(out.contains("href=\"https://www.cna.com.tw/tag/x\""), "{out}");
         assert!(out.contains("src=\"/m/assets/ab.jpg\"") && out.contains("href=\"#n\""), "{out}");
         let clean = "<p><a href=\"https://e.example/\">x</a></p>";
+        for (html, needs) in [
+            (clean, false),
+            ("<p>a=b src=</p><img SRC='/assets/x.png'>", true),
+            ("<a data-href=\"x/y\">", true),
+            ("<a Href=\"x/y\">", false),
+            ("<img src=\"data:x\"><a href=#top>", false),
+            ("=href=\"/y\"", true),
+        ] {
+            assert_eq!(needs_fixing(html), needs, "{html}");
+        }
         assert_eq!(fix_links(clean, "https://e.example/a", "/m"), clean);
     }
 
@@ -293,6 +329,14 @@ mod tests {
                 && out.contains("href=\"//cdn.example/x\""),
             "{out}"
         );
+    }
+
+    #[test]
+    fn escapes_are_the_entities_of_html_s_specials() {
+        let s = "a&b\"c'<d>é&amp;中";
+        assert_eq!(escape_attr(s), "a&amp;b&quot;c'&lt;d&gt;é&amp;amp;中");
+        assert_eq!(escape_text(s), "a&amp;b\"c'&lt;d&gt;é&amp;amp;中");
+        assert_eq!(escape_attr(""), "");
     }
 
     #[test]

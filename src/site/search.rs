@@ -17,8 +17,11 @@
 //! - `meta.json`: shard counts and content versions, which the script
 //!   appends as `?v=` so a browser never mixes a cached old file with new.
 
-use std::collections::BTreeMap;
 use std::hash::Hash;
+use std::io::Write;
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use super::output::{Output, signature};
 
@@ -43,41 +46,65 @@ pub fn is_cjk(c: char) -> bool {
 
 /// The tokens of `text`, each once, in order of first appearance.
 pub fn tokens(text: &str) -> Vec<String> {
+    let lower = lowered(text);
     let mut out: Vec<String> = Vec::new();
-    let mut run: Vec<char> = Vec::new();
-    let mut word = String::new();
-    let flush_run = |run: &mut Vec<char>, out: &mut Vec<String>| {
-        if run.len() == 1 {
-            out.push(run[0].to_string());
+    let mut seen = std::collections::HashSet::new();
+    each_token(&lower, |r| {
+        let t = &lower[r];
+        if seen.insert(t) {
+            out.push(t.to_string());
         }
-        for pair in run.windows(2) {
-            out.push(pair.iter().collect());
+    });
+    out
+}
+
+/// `text` as the tokeniser reads it: tokens are then ranges of one string,
+/// not a fresh allocation each (a segment has millions of them).
+fn lowered(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    s.extend(text.chars().flat_map(char::to_lowercase));
+    s
+}
+
+/// The byte range of every token of lower-cased `text`, repeats included,
+/// in order.
+fn each_token(text: &str, mut emit: impl FnMut(Range<usize>)) {
+    // The CJK run: where it starts, its length in characters, where its
+    // last character starts. A word: where it starts and its length.
+    let mut run: Option<(usize, usize, usize)> = None;
+    let mut word: Option<(usize, usize)> = None;
+    let end_run = |run: &mut Option<(usize, usize, usize)>, at: usize, emit: &mut dyn FnMut(Range<usize>)| {
+        if let Some((start, 1, _)) = run.take() {
+            emit(start..at);
         }
-        run.clear();
     };
-    let flush_word = |word: &mut String, out: &mut Vec<String>| {
-        if word.chars().count() >= 2 {
-            out.push(std::mem::take(word));
+    let end_word = |word: &mut Option<(usize, usize)>, at: usize, emit: &mut dyn FnMut(Range<usize>)| {
+        if let Some((start, n)) = word.take()
+            && n >= 2
+        {
+            emit(start..at);
         }
-        word.clear();
     };
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for (i, c) in text.char_indices() {
         if is_cjk(c) {
-            flush_word(&mut word, &mut out);
-            run.push(c);
+            end_word(&mut word, i, &mut emit);
+            run = Some(match run {
+                Some((start, n, last)) => {
+                    emit(last..i + c.len_utf8());
+                    (start, n + 1, i)
+                }
+                None => (i, 1, i),
+            });
         } else if c.is_alphanumeric() {
-            flush_run(&mut run, &mut out);
-            word.push(c);
+            end_run(&mut run, i, &mut emit);
+            word = Some(word.map_or((i, 1), |(start, n)| (start, n + 1)));
         } else {
-            flush_run(&mut run, &mut out);
-            flush_word(&mut word, &mut out);
+            end_run(&mut run, i, &mut emit);
+            end_word(&mut word, i, &mut emit);
         }
     }
-    flush_run(&mut run, &mut out);
-    flush_word(&mut word, &mut out);
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|t| seen.insert(t.clone()));
-    out
+    end_run(&mut run, text.len(), &mut emit);
+    end_word(&mut word, text.len(), &mut emit);
 }
 
 /// FNV-1a over UTF-8, as `search.js` computes it; a token's shard is
@@ -115,15 +142,8 @@ pub fn write(out: &Output, docs: &[Doc]) {
             segments.push(serde_json::json!({ "shards": shards, "v": version }));
             continue;
         }
-        let mut maps: Vec<BTreeMap<String, Vec<usize>>> = vec![BTreeMap::new(); shards as usize];
-        for (i, d) in seg.iter().enumerate() {
-            let id = s * SEGMENT + i;
-            for t in tokens(&format!("{} {}", d.title, d.excerpt)) {
-                maps[(fnv1a(&t) % shards) as usize].entry(t).or_default().push(id);
-            }
-        }
-        for (shard, map) in maps.iter().enumerate() {
-            let json = serde_json::to_vec(map).unwrap_or_default();
+        let base = s * SEGMENT;
+        for (shard, json) in shard_files(seg, base, shards).into_iter().enumerate() {
             out.produce(&format!("search/s{s}/{shard:02x}.json"), signature(&json), || Ok(json));
         }
         segments.push(serde_json::json!({ "shards": shards, "v": version }));
@@ -147,6 +167,93 @@ pub fn write(out: &Output, docs: &[Doc]) {
     out.produce("search/meta.json", signature(&bytes), || Ok(bytes.clone()));
 }
 
+/// The shard files of one segment whose first post is number `base`: each a
+/// JSON object, keys in byte order, of token → ascending post numbers.
+/// Tokenising and each shard run in parallel; tokens stay slices of the
+/// lower-cased texts, so a segment of random CJK text (millions of distinct
+/// bigrams) costs no allocation per token.
+fn shard_files(seg: &[Doc], base: usize, shards: u32) -> Vec<Vec<u8>> {
+    let texts: Vec<String> = seg.par_iter().map(|d| lowered(&format!("{} {}", d.title, d.excerpt))).collect();
+    // Each run of posts fills its own buckets (one per shard) in parallel;
+    // each shard then gathers its buckets and sorts them, also in parallel.
+    // Sorting per shard, not all rows at once, keeps each sort small. A
+    // token is kept as (post, start, end) in the post's text: 12 bytes
+    // where a slice and a number take 24, and a segment of real posts has
+    // over a million tokens before duplicates go.
+    let run = texts.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+    let parts: Vec<Vec<Vec<(u32, u32, u32)>>> = texts
+        .par_chunks(run)
+        .enumerate()
+        .map(|(r, chunk)| {
+            let mut buckets = vec![Vec::new(); shards as usize];
+            for (j, text) in chunk.iter().enumerate() {
+                let Ok(post) = u32::try_from(r * run + j) else { continue };
+                each_token(text, |t| {
+                    // Only a title of gigabytes would not fit; it is not indexed past that.
+                    if let (Ok(start), Ok(end)) = (u32::try_from(t.start), u32::try_from(t.end)) {
+                        buckets[(fnv1a(&text[t]) % shards) as usize].push((post, start, end));
+                    }
+                });
+            }
+            buckets
+        })
+        .collect();
+    (0..shards as usize)
+        .into_par_iter()
+        .map(|shard| {
+            // Sorted by the token's first 8 bytes as a number first: most
+            // tokens (a CJK pair is 6 bytes) differ there, and comparing
+            // numbers is far cheaper than comparing strings.
+            let mut bucket: Vec<(u64, &str, u32)> = parts
+                .iter()
+                .flat_map(|p| p[shard].iter())
+                .map(|&(post, start, end)| {
+                    let t = &texts[post as usize][start as usize..end as usize];
+                    (prefix(t), t, post)
+                })
+                .collect();
+            bucket.sort_unstable();
+            // A token twice in one post lists the post once.
+            bucket.dedup();
+            bucket
+        })
+        .map(|bucket| {
+            let mut json = Vec::with_capacity(bucket.len() * 12 + 2);
+            json.push(b'{');
+            let mut last: Option<&str> = None;
+            for (_, t, post) in bucket {
+                if last == Some(t) {
+                    json.push(b',');
+                } else {
+                    if last.is_some() {
+                        json.extend_from_slice(b"],");
+                    }
+                    // serde_json's escaping of a string is infallible into a Vec.
+                    let _ = serde_json::to_writer(&mut json, t);
+                    json.extend_from_slice(b":[");
+                    last = Some(t);
+                }
+                let _ = write!(json, "{}", base + post as usize);
+            }
+            if last.is_some() {
+                json.push(b']');
+            }
+            json.push(b'}');
+            json
+        })
+        .collect()
+}
+
+/// The first 8 bytes of `token`, zero-padded, big-endian: ordered as the
+/// tokens' bytes are (no token holds a NUL, so padding sorts first like
+/// the end of a shorter string), ties left to the whole token.
+fn prefix(token: &str) -> u64 {
+    let mut b = [0u8; 8];
+    let n = token.len().min(8);
+    b[..n].copy_from_slice(&token.as_bytes()[..n]);
+    u64::from_be_bytes(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +271,31 @@ mod tests {
         // FNV-1a 32 of "a" is 0xe40c292c.
         assert_eq!(fnv1a("a"), 0xe40c_292c);
         assert_eq!((shards_for(1), shards_for(64), shards_for(65), shards_for(20_000)), (1, 1, 2, 256));
+    }
+
+    #[test]
+    fn shard_files_are_the_json_of_each_shard_s_token_map() {
+        let texts = [
+            ("北約秘書長", "北約 NATO nato İstanbul 中 x,y 北約"),
+            ("Stoltenberg", "秘書長 C-2運輸機 \"quoted\" \\ back"),
+            ("", ""),
+            ("中 中", "ß ǅ Ⅻ 𠀀𠀁"),
+            ("stoltenbergs stolten", "stoltenberg abcdefghij abcdefghi abcdefgh 北約秘書長訪日"),
+        ];
+        let docs: Vec<Doc> = texts
+            .iter()
+            .map(|(title, excerpt)| Doc { title, excerpt, url: "/x", date: String::new(), source: "s" })
+            .collect();
+        for shards in [1, 2, 8] {
+            let mut maps: Vec<std::collections::BTreeMap<String, Vec<usize>>> =
+                vec![Default::default(); shards as usize];
+            for (i, d) in docs.iter().enumerate() {
+                for t in tokens(&format!("{} {}", d.title, d.excerpt)) {
+                    maps[(fnv1a(&t) % shards) as usize].entry(t).or_default().push(40 + i);
+                }
+            }
+            let want: Vec<Vec<u8>> = maps.iter().map(|m| serde_json::to_vec(m).unwrap()).collect();
+            assert_eq!(shard_files(&docs, 40, shards), want);
+        }
     }
 }
