@@ -93,26 +93,30 @@ fn one_line(html: &str) -> String {
     if !html.contains('\n') {
         return html.to_string();
     }
+    // Every byte that matters is ASCII, which never occurs inside a
+    // multi-byte character: the text between them is copied as it is.
     let mut out = String::with_capacity(html.len() + 16);
-    let (mut in_tag, mut quote, mut pre_depth, mut tag_start, mut pre_opened) = (false, None, 0usize, 0, false);
-    for (i, c) in html.char_indices() {
-        match c {
-            '<' if !in_tag => {
+    let (mut in_tag, mut quote, mut pre_depth, mut tag_start) = (false, None, 0usize, 0);
+    // Where the text of the innermost `<pre>` starts.
+    let mut pre_text_at = usize::MAX;
+    let mut copied = 0;
+    for (i, b) in html.bytes().enumerate() {
+        let replacement = match b {
+            b'<' if !in_tag => {
                 in_tag = true;
                 tag_start = i;
-                out.push(c);
+                continue;
             }
-            '"' | '\'' if in_tag => {
+            b'"' | b'\'' if in_tag => {
                 quote = match quote {
-                    None => Some(c),
-                    Some(q) if q == c => None,
+                    None => Some(b),
+                    Some(q) if q == b => None,
                     q => q,
                 };
-                out.push(c);
+                continue;
             }
-            '>' if in_tag && quote.is_none() => {
+            b'>' if in_tag && quote.is_none() => {
                 in_tag = false;
-                out.push(c);
                 let tag = &html[tag_start + 1..i];
                 let (closing, name) = match tag.strip_prefix('/') {
                     Some(n) => (true, n),
@@ -124,19 +128,28 @@ fn one_line(html: &str) -> String {
                         pre_depth = pre_depth.saturating_sub(1);
                     } else {
                         pre_depth += 1;
-                        pre_opened = true;
-                        continue;
+                        pre_text_at = i + 1;
                     }
                 }
+                continue;
             }
-            '\n' if in_tag && quote.is_some() => out.push_str("&#10;"),
-            '\n' if in_tag => out.push(' '),
-            '\n' if pre_depth > 0 => out.push_str(if pre_opened { "&#10;&#10;" } else { "&#10;" }),
-            '\n' => out.push(' '),
-            _ => out.push(c),
-        }
-        pre_opened = false;
+            b'\n' if in_tag && quote.is_some() => "&#10;",
+            b'\n' if in_tag => " ",
+            b'\n' if pre_depth > 0 => {
+                if i == pre_text_at {
+                    "&#10;&#10;"
+                } else {
+                    "&#10;"
+                }
+            }
+            b'\n' => " ",
+            _ => continue,
+        };
+        out.push_str(&html[copied..i]);
+        out.push_str(replacement);
+        copied = i + 1;
     }
+    out.push_str(&html[copied..]);
     out
 }
 
