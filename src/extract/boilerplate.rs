@@ -23,7 +23,9 @@ const MAX_SHARE: f64 = 0.3;
 const SHORT_LINE: usize = 140;
 
 /// The article HTML without its furniture.
-pub fn clean(html: &str) -> String {
+/// `captions`: drop figure captions too (not on a site rule's article,
+/// whose rule keeps what its site captions on purpose).
+pub fn clean(html: &str, captions: bool) -> String {
     let doc = Document::fragment(html);
     let total = text_len(&doc.root());
     if total == 0 {
@@ -35,6 +37,9 @@ pub fn clean(html: &str) -> String {
     changed |= remove_lines(&doc);
     changed |= remove_link_lists(&doc, total);
     changed |= remove_repeats(&doc);
+    if captions {
+        changed |= remove_captions(&doc, total);
+    }
     changed |= remove_teaser_lines(&doc);
     changed |= remove_trailing_contacts(&doc);
     changed |= remove_trailing_appeals(&doc);
@@ -417,6 +422,18 @@ fn remove_repeats(doc: &Document) -> bool {
     changed
 }
 
+/// Figure captions: the picture stays, its caption and credit go.
+fn remove_captions(doc: &Document, total: usize) -> bool {
+    let mut changed = false;
+    for node in doc.select("figcaption").nodes() {
+        if node.parent().is_some() && (text_len(node) as f64) <= MAX_SHARE * total as f64 {
+            drop_node(node, "caption");
+            changed = true;
+        }
+    }
+    changed
+}
+
 /// A figure's caption: a `<figcaption>`, an element whose class names a
 /// caption, or anything inside a `<figure>`.
 fn is_caption(node: &NodeRef) -> bool {
@@ -522,9 +539,9 @@ mod tests {
         let para = "The chorus came back again and again, as choruses do.";
         let cap = "Volunteers sort the returned books on Saturday morning.";
         let html = format!(
-            "<p>{para}</p><p>Between the two.</p><p>{para}</p><figure><img src=a.jpg><figcaption>{cap}</figcaption></figure><p>More text here.</p><figure><img src=b.jpg><figcaption>{cap}</figcaption></figure>"
+            "<p>{para}</p><p>Between the two.</p><p>{para}</p><img src=a.jpg><p class=photo-caption>{cap}</p><p>More text here.</p><img src=b.jpg><p class=photo-caption>{cap}</p>"
         );
-        let out = clean(&html);
+        let out = clean(&html, true);
         assert_eq!(out.matches(para).count(), 2, "{out}");
         assert_eq!(out.matches(cap).count(), 1, "{out}");
     }
@@ -535,7 +552,7 @@ mod tests {
         let html = format!(
             "<div id=sharing-with-a-single-developer><h2>Sharing</h2><p>{body}</p></div><div id=intro><p>{body}</p><p>{body}</p></div><div class=share-bar>Share</div>"
         );
-        let out = clean(&html);
+        let out = clean(&html, true);
         assert!(out.contains("sharing-with-a-single-developer"), "{out}");
         assert!(!out.contains("share-bar"), "{out}");
     }
@@ -548,7 +565,7 @@ mod tests {
              <p>Mira: the mayor said the vote was close, and that the ferry would run.</p>{body}\
              <p>Get the latest news straight to your phone with the Daily app.</p>"
         );
-        let out = clean(&html);
+        let out = clean(&html, true);
         assert!(!out.contains("Otra noticia") && !out.contains("latest news straight"), "{out}");
         assert!(out.contains("Mira: the mayor said"), "a paragraph that is text stays: {out}");
     }
