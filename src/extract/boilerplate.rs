@@ -23,17 +23,23 @@ const MAX_SHARE: f64 = 0.3;
 const SHORT_LINE: usize = 140;
 
 /// The article HTML without its furniture.
-pub fn clean(html: &str) -> String {
+/// `captions`: drop figure captions too (not on a site rule's article,
+/// whose rule keeps what its site captions on purpose).
+pub fn clean(html: &str, captions: bool) -> String {
     let doc = Document::fragment(html);
     let total = text_len(&doc.root());
     if total == 0 {
         return html.to_string();
     }
-    let mut changed = remove_named(&doc, total);
+    let mut changed = unwrap_noscript(&doc);
+    changed |= remove_named(&doc, total);
     changed |= remove_headed_lists(&doc, total);
     changed |= remove_lines(&doc);
     changed |= remove_link_lists(&doc, total);
     changed |= remove_repeats(&doc);
+    if captions {
+        changed |= remove_captions(&doc, total);
+    }
     changed |= remove_teaser_lines(&doc);
     changed |= remove_trailing_contacts(&doc);
     changed |= remove_trailing_appeals(&doc);
@@ -41,6 +47,38 @@ pub fn clean(html: &str) -> String {
         return html.to_string();
     }
     doc.select("html").inner_html().to_string()
+}
+
+/// Remove `node`, saying why at trace level (`RUST_LOG=newsmirror=trace
+/// newsmirror extract` shows what each rule took, for writing and checking
+/// rules).
+fn drop_node(node: &NodeRef, why: &str) {
+    if tracing::enabled!(tracing::Level::TRACE) {
+        let text = node.text().split_whitespace().collect::<Vec<_>>().join(" ");
+        tracing::trace!(rule = why, text, "furniture removed");
+    }
+    node.remove_from_parent();
+}
+
+/// `<noscript>` blocks: parsed here as markup, but a reader with scripts
+/// (and the sanitiser, which parses as one) sees their content as text, so
+/// an embed's fallback `<iframe …>` showed as a line of raw markup. One
+/// holding an image (a lazy-loaded picture's fallback) or text (a blog
+/// whose post is rendered by script, its text given here) gives up its
+/// content; any other (an embed, "enable JavaScript") goes.
+fn unwrap_noscript(doc: &Document) -> bool {
+    let found = doc.select("noscript");
+    if !found.exists() {
+        return false;
+    }
+    for node in found.nodes().iter().rev() {
+        let keep = text_len(node) >= 200 || node.descendants().iter().any(|d| d.is("img"));
+        match node.first_child() {
+            Some(first) if keep => first.unwrap_node(),
+            _ => node.remove_from_parent(),
+        }
+    }
+    true
 }
 
 fn text_len(node: &NodeRef) -> usize {
@@ -105,16 +143,18 @@ const CONTENT_WORDS: &[&str] =
     &["article-body", "articlebody", "post-body", "entry-content", "story-body", "main-content"];
 const FURNITURE_TAGS: &[&str] = &["nav", "aside", "form", "button", "footer", "menu", "select", "textarea", "input"];
 
-fn is_named_furniture(node: &NodeRef) -> bool {
+/// The furniture name `node` bears (its tag, role or a word of its class or
+/// id), if any.
+fn furniture_name(node: &NodeRef) -> Option<&'static str> {
     let name = node.node_name().unwrap_or_default();
-    if FURNITURE_TAGS.contains(&name.as_ref()) {
-        return true;
+    if let Some(tag) = FURNITURE_TAGS.iter().find(|t| **t == name.as_ref()) {
+        return Some(tag);
     }
     if node
         .attr("role")
         .is_some_and(|r| matches!(r.as_ref(), "navigation" | "complementary" | "contentinfo" | "banner" | "menu"))
     {
-        return true;
+        return Some("role");
     }
     // The page marks it as the article's own summary or body: a lede in a
     // "teaser" box is the article's first paragraph (even half of
@@ -123,7 +163,7 @@ fn is_named_furniture(node: &NodeRef) -> bool {
         let p = p.to_ascii_lowercase();
         p.split_whitespace().any(|w| matches!(w, "description" | "articlebody" | "text"))
     }) {
-        return false;
+        return None;
     }
     let mut words = String::new();
     for a in ["class", "id"] {
@@ -133,29 +173,63 @@ fn is_named_furniture(node: &NodeRef) -> bool {
         }
     }
     if words.is_empty() || CONTENT_WORDS.iter().any(|w| words.contains(w)) {
-        return false;
+        return None;
     }
     // A word of five or more parts is a slug (an id made from a heading,
-    // "sharing-with-a-single-developer"), not a name for furniture.
+    // "sharing-with-a-single-developer"), not a name for furniture. A BEM
+    // modifier ("section--ads": a section that holds ad slots) says what a
+    // block holds or looks like, not what it is, so it is not read.
     words
         .split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty() && w.split(['-', '_']).count() < 5)
-        .any(|w| NAMED.iter().any(|n| w.contains(n)) || w.split(['-', '_']).any(|part| NAMED_WORDS.contains(&part)))
+        .map(|w| w.split("--").next().unwrap_or(w))
+        .filter(|w| !w.is_empty() && w.split(['-', '_']).filter(|p| !p.is_empty()).count() < 5)
+        .find_map(|w| {
+            NAMED
+                .iter()
+                .find(|n| w.contains(*n))
+                .or_else(|| w.split(['-', '_']).find_map(|part| NAMED_WORDS.iter().find(|n| **n == part)))
+                .copied()
+        })
 }
+
+/// Names a page gives its own article's parts as often as other stories'
+/// cards: a "teaser" or "promo" block is another story's only when it
+/// links somewhere (a card's headline or "more" link; its summary is
+/// plain text); without a link it is the lede or the lead image.
+const LINKING_NAMES: &[&str] = &["teaser", "promo"];
+
+/// Inline elements: named ones inside running text (a `<span
+/// class=dateline>` opening the first paragraph) are part of the sentence
+/// the reader sees.
+const INLINE: &str = "span, a, em, i, b, strong, small, font, abbr, cite, label";
 
 fn remove_named(doc: &Document, total: usize) -> bool {
     let mut changed = false;
     for node in doc.select("*").nodes() {
-        if node.parent().is_none() || !is_named_furniture(node) {
+        // Nodes of a subtree already taken hang below a parentless root.
+        if node.parent().is_none() || !node.ancestors(None).iter().any(|a| a.is("html")) {
+            continue;
+        }
+        let Some(name) = furniture_name(node) else { continue };
+        if LINKING_NAMES.contains(&name) && !node.is("a[href]") && !node.descendants().iter().any(|d| d.is("a[href]")) {
+            continue;
+        }
+        if node.is(INLINE) && in_running_text(node) {
             continue;
         }
         let len = text_len(node);
         if (len as f64) <= MAX_SHARE * total as f64 {
-            node.remove_from_parent();
+            drop_node(node, name);
             changed = true;
         }
     }
     changed
+}
+
+/// Whether `node` sits in a sentence: a sibling text node carries words.
+fn in_running_text(node: &NodeRef) -> bool {
+    let Some(parent) = node.parent() else { return false };
+    parent.children().iter().any(|c| c.is_text() && c.text().chars().filter(|ch| ch.is_alphanumeric()).count() >= 3)
 }
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -197,9 +271,9 @@ fn remove_headed_lists(doc: &Document, total: usize) -> bool {
                     || link_share(n) > 0.5
                     || about_author && text_len(n) <= 600)
         }) {
-            n.remove_from_parent();
+            drop_node(&n, "headed list");
         }
-        h.remove_from_parent();
+        drop_node(h, "more heading");
         changed = true;
     }
     changed
@@ -240,7 +314,7 @@ fn remove_link_lists(doc: &Document, total: usize) -> bool {
         let len = text_len(list);
         let short = items.iter().all(|i| text_len(i) < 120);
         if short && link_share(list) > 0.85 && (len as f64) <= MAX_SHARE * total as f64 {
-            list.remove_from_parent();
+            drop_node(list, "link list");
             changed = true;
         }
     }
@@ -308,7 +382,7 @@ fn remove_lines(doc: &Document) -> bool {
         }
         let text = node.text();
         if node.is("time") || is_furniture_line(&text) || is_widget_line(&text) {
-            node.remove_from_parent();
+            drop_node(node, "line");
             changed = true;
         }
     }
@@ -336,13 +410,25 @@ fn remove_repeats(doc: &Document) -> bool {
             // one showing, not two.
             Some((first, _)) if node.ancestors(None).iter().any(|a| a.id == *first) => {}
             Some((_, first_caption)) if caption || (*first_caption && key.chars().count() <= SHORT_LINE * 2) => {
-                node.remove_from_parent();
+                drop_node(node, "repeat");
                 changed = true;
             }
             Some(_) => {}
             None => {
                 seen.insert(key, (node.id, caption));
             }
+        }
+    }
+    changed
+}
+
+/// Figure captions: the picture stays, its caption and credit go.
+fn remove_captions(doc: &Document, total: usize) -> bool {
+    let mut changed = false;
+    for node in doc.select("figcaption").nodes() {
+        if node.parent().is_some() && (text_len(node) as f64) <= MAX_SHARE * total as f64 {
+            drop_node(node, "caption");
+            changed = true;
         }
     }
     changed
@@ -372,7 +458,7 @@ fn remove_teaser_lines(doc: &Document) -> bool {
         }
         let text = node.text();
         if text.chars().count() <= 300 && re.is_match(text.trim()) && link_share(node) >= 0.5 {
-            node.remove_from_parent();
+            drop_node(node, "teaser line");
             changed = true;
         }
     }
@@ -412,7 +498,7 @@ fn remove_trailing_blocks(doc: &Document, re: &Regex, last: usize, max_chars: us
     for node in leaves.iter().rev().take(last) {
         let text = node.text();
         if text.chars().count() <= max_chars && re.is_match(&text) {
-            node.remove_from_parent();
+            drop_node(node, "trailing block");
             changed = true;
         }
     }
@@ -453,9 +539,9 @@ mod tests {
         let para = "The chorus came back again and again, as choruses do.";
         let cap = "Volunteers sort the returned books on Saturday morning.";
         let html = format!(
-            "<p>{para}</p><p>Between the two.</p><p>{para}</p><figure><img src=a.jpg><figcaption>{cap}</figcaption></figure><p>More text here.</p><figure><img src=b.jpg><figcaption>{cap}</figcaption></figure>"
+            "<p>{para}</p><p>Between the two.</p><p>{para}</p><img src=a.jpg><p class=photo-caption>{cap}</p><p>More text here.</p><img src=b.jpg><p class=photo-caption>{cap}</p>"
         );
-        let out = clean(&html);
+        let out = clean(&html, true);
         assert_eq!(out.matches(para).count(), 2, "{out}");
         assert_eq!(out.matches(cap).count(), 1, "{out}");
     }
@@ -466,7 +552,7 @@ mod tests {
         let html = format!(
             "<div id=sharing-with-a-single-developer><h2>Sharing</h2><p>{body}</p></div><div id=intro><p>{body}</p><p>{body}</p></div><div class=share-bar>Share</div>"
         );
-        let out = clean(&html);
+        let out = clean(&html, true);
         assert!(out.contains("sharing-with-a-single-developer"), "{out}");
         assert!(!out.contains("share-bar"), "{out}");
     }
@@ -479,7 +565,7 @@ mod tests {
              <p>Mira: the mayor said the vote was close, and that the ferry would run.</p>{body}\
              <p>Get the latest news straight to your phone with the Daily app.</p>"
         );
-        let out = clean(&html);
+        let out = clean(&html, true);
         assert!(!out.contains("Otra noticia") && !out.contains("latest news straight"), "{out}");
         assert!(out.contains("Mira: the mayor said"), "a paragraph that is text stays: {out}");
     }
