@@ -12,12 +12,12 @@ use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 use url::Url;
 
-use super::{Finished, Made, Pending, RunContext, content, stage, wants_images};
-use crate::config::Source;
+use super::{Failure, Finished, Pending, RunContext, content, prepare};
+use crate::config::{Images, Source};
 use crate::extract::bounds;
 use crate::feed::Item;
 use crate::fetch::{Body, FetchError, Fetched, Validators};
-use crate::store::Capture;
+use crate::store::{Capture, Keys, Staged};
 
 /// Stack of the threads that parse and extract. The bounds keep trees
 /// within [`bounds::PAGE`]'s depth, for which a few megabytes are plenty;
@@ -76,7 +76,7 @@ pub enum Slot {
     /// Finished on the thread that parsed the feed.
     Done(Finished),
     /// Waits for its article page or for its images.
-    Waiting(Pending),
+    Waiting(Box<Pending>),
 }
 
 /// Finish and stage, in feed order, every item that needs nothing from
@@ -87,7 +87,7 @@ pub fn finish_local(ctx: &RunContext, source: &Source, pending: Vec<Pending>) ->
         .into_iter()
         .map(|p| {
             if p.draft.page.is_some() || images {
-                return Slot::Waiting(p);
+                return Slot::Waiting(Box::new(p));
             }
             let Pending { mut item, link, keys, draft } = p;
             let (html, capture, notes) = finish_item(&mut item, draft, None, source, ctx);
@@ -217,6 +217,28 @@ impl<'a> Pages<'a> {
         }
         Ok((result, record))
     }
+}
+
+/// Whether an item's images are fetched into the site after its content.
+pub fn wants_images(source: &Source) -> bool {
+    source.images == Images::Mirror && !source.is_raw()
+}
+
+/// An item's post, made and ready to stage.
+pub struct Made {
+    pub item: Item,
+    pub link: Option<Url>,
+    pub keys: Keys,
+    pub html: String,
+    pub capture: Option<Capture>,
+}
+
+/// Render the post and write it to its temporary file.
+pub fn stage(ctx: &RunContext, source: &Source, made: Made) -> Result<Staged, Failure> {
+    let Made { item, link, keys, html, capture } = made;
+    let mut post = prepare::prepare(&item, link.as_ref(), keys, source, ctx.run_time, html).into_new_post();
+    post.capture = capture;
+    ctx.stager.stage(post).map_err(|e| Failure::Store(e.to_string()))
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ pub use failure::Failure;
 pub use items::blocking_threads;
 pub use preview::{Preview, preview};
 
-use crate::config::{Config, Images, Source};
+use crate::config::{Config, Source};
 use crate::extract::RuleSet;
 use crate::feed::{self, Item, ParseOptions};
 use crate::fetch::{Body, FetchError, Fetched, Fetcher, Request, Trust, Validators};
@@ -338,7 +338,6 @@ fn request<'a>(source: &'a Source, url: &'a str, validators: &'a Validators) -> 
 /// or images did not arrive in time keeps the feed's content or the
 /// images' original links, with a note.
 async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: Validators) -> Fetch {
-    let deadline = tokio::time::Instant::now() + ctx.fetcher.settings().source_deadline;
     // A feed's body is held from its fetch until its items are finished or
     // waiting for pages; the window lets more sources start than that, so
     // a fast fetch (a local file, a warm server) must not pile up bodies
@@ -346,6 +345,8 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
     let Ok(in_flight) = ctx.feeds_in_flight.acquire().await else {
         return Fetch::Failed(Failure::Internal("the run stopped taking feeds".into()));
     };
+    // The source's time starts once it may fetch, not while it waits.
+    let deadline = tokio::time::Instant::now() + ctx.fetcher.settings().source_deadline;
     // The feed's URL is the operator's: any address, `file://` too.
     let feed = Request { trust: Trust::Operator, ..request(source, &source.url, &validators) };
     let fetched = ctx.fetcher.fetch(&feed).await;
@@ -383,7 +384,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
         async move {
             let p = match slot {
                 items::Slot::Done(finished) => return Some(finished),
-                items::Slot::Waiting(p) => p,
+                items::Slot::Waiting(p) => *p,
             };
             let (page, record) = match &p.draft.page {
                 Some(url) => {
@@ -403,7 +404,7 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
             pages.held.fetch_add(held, Ordering::SeqCst);
             let Some(mut html) = html else { return Some(Finished { notes, staged: None, late: false }) };
             let mut late = false;
-            if wants_images(source) {
+            if items::wants_images(source) {
                 let client = images::Client {
                     user_agent: &source.user_agent,
                     proxy: source.proxy.as_deref(),
@@ -419,9 +420,14 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
                 }
             }
             let (ctx2, source2) = (ctx.clone(), source.clone());
-            let made =
-                Made { item, link, keys, html, capture: capture.map(|c| store_mod::Capture { warc: record, ..c }) };
-            Some(Finished { notes, staged: Some(blocking(move || stage(&ctx2, &source2, made)).await), late })
+            let made = items::Made {
+                item,
+                link,
+                keys,
+                html,
+                capture: capture.map(|c| store_mod::Capture { warc: record, ..c }),
+            };
+            Some(Finished { notes, staged: Some(blocking(move || items::stage(&ctx2, &source2, made)).await), late })
         }
     }))
     .buffered(per_source)
@@ -447,28 +453,6 @@ async fn fetch_and_prepare(ctx: &Arc<RunContext>, source: &Source, validators: V
         ));
     }
     Fetch::Ready { items: count, posts, validators: feed_validators, checked, notes, complete, failure }
-}
-
-/// Whether an item's images are fetched into the site after its content.
-fn wants_images(source: &Source) -> bool {
-    source.images == Images::Mirror && !source.is_raw()
-}
-
-/// An item's post, made and ready to stage.
-struct Made {
-    item: Item,
-    link: Option<Url>,
-    keys: Keys,
-    html: String,
-    capture: Option<store_mod::Capture>,
-}
-
-/// Render the post and write it to its temporary file.
-fn stage(ctx: &RunContext, source: &Source, made: Made) -> Result<Staged, Failure> {
-    let Made { item, link, keys, html, capture } = made;
-    let mut post = prepare::prepare(&item, link.as_ref(), keys, source, ctx.run_time, html).into_new_post();
-    post.capture = capture;
-    ctx.stager.stage(post).map_err(|e| Failure::Store(e.to_string()))
 }
 
 /// An item after its page: its staged post (`None`: not to be written),
