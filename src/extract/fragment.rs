@@ -104,9 +104,9 @@ mod tests {
     fn unclosed_furniture_takes_no_more_than_a_tree_would() {
         // A share block left open inside a closed container ends with it.
         let rules = Rules::new(&[] as &[&str], &[".share"]).unwrap();
-        let html = "<div><p>One.</p><div class=share>Share</div><p>Two.</p>";
         let out = clean("<section><div class=share>Share</section><p>Kept.</p>", Some(&rules));
         assert!(out.contains("Kept."), "{out}");
-        assert!(clean(html, Some(&rules)).contains("Two."));
+        let out = clean("<div><p>One.</p><div class=share>Share</div><p>Two.</p>", Some(&rules));
+        assert!(out.contains("Two."), "{out}");
     }
 }

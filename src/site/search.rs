@@ -44,20 +44,6 @@ pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF | 0x20000..=0x2FA1F)
 }
 
-/// The tokens of `text`, each once, in order of first appearance.
-pub fn tokens(text: &str) -> Vec<String> {
-    let lower = lowered(text);
-    let mut out: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    each_token(&lower, |r| {
-        let t = &lower[r];
-        if seen.insert(t) {
-            out.push(t.to_string());
-        }
-    });
-    out
-}
-
 /// `text` as the tokeniser reads it: tokens are then ranges of one string,
 /// not a fresh allocation each (a segment has millions of them).
 fn lowered(text: &str) -> String {
@@ -257,6 +243,21 @@ fn prefix(token: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokens of `text`, each once, in order of first appearance: the
+    /// index's contract as `search.js` reads it, which `shard_files` must match.
+    fn tokens(text: &str) -> Vec<String> {
+        let lower = lowered(text);
+        let mut out: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        each_token(&lower, |r| {
+            let t = &lower[r];
+            if seen.insert(t) {
+                out.push(t.to_string());
+            }
+        });
+        out
+    }
 
     #[test]
     fn chinese_in_bigrams_latin_in_words() {

@@ -367,7 +367,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = chrono::Utc::now().timestamp();
-        let entries: Vec<JournalEntry> =
+        let mut entries: Vec<JournalEntry> =
             planned.iter().map(|(post, name)| JournalEntry { file: name.clone(), keys: post.keys.0.clone() }).collect();
         let journal = serde_json::to_string(&entries).unwrap_or_default();
         // Intent first: a kill after this commit leaves a journal entry that
@@ -413,7 +413,6 @@ impl Store {
             }
         }
         discard(planned.map(|(p, _)| p));
-        let mut entries = entries;
         let undone = entries.split_off(written.len());
         self.settling.settle(batch, !written.is_empty(), undone);
         match failure {
