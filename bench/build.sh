@@ -2,8 +2,10 @@
 # Static-site build benchmark: `newsmirror build` against Hugo and Jekyll (both
 # Debian's) on the same N seed-shaped posts, on disk and on tmpfs, the tools
 # side by side in each round. Medians of wall time and peak RSS.
-# usage: bash bench/build.sh [--text seed|random-cjk] [N=2000] [ROUNDS=3]
+# usage: bash bench/build.sh [--text seed|random-cjk|waimei] [N=2000] [ROUNDS=3]
 #   --text random-cjk  posts of random CJK text, all in one month (gen-posts.py)
+#   --text waimei      the real waimei archive (shared/corpus), replicated past
+#                      its 5,300 posts into earlier months (gen-posts.py)
 #   NEWSMIRROR=/path/to/binary  use that binary instead of `cargo build --release`
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,8 +13,8 @@ root="$(dirname "$here")"
 text=seed
 if [ "${1:-}" = --text ]; then text="${2:-}"; shift 2 || true; fi
 n="${1:-2000}" rounds="${2:-3}"
-[[ "$n" =~ ^[1-9][0-9]*$ && "$rounds" =~ ^[1-9][0-9]*$ && "$text" =~ ^(seed|random-cjk)$ ]] ||
-  { echo "usage: bash bench/build.sh [--text seed|random-cjk] [N=2000] [ROUNDS=3]" >&2; exit 2; }
+[[ "$n" =~ ^[1-9][0-9]*$ && "$rounds" =~ ^[1-9][0-9]*$ && "$text" =~ ^(seed|random-cjk|waimei)$ ]] ||
+  { echo "usage: bash bench/build.sh [--text seed|random-cjk|waimei] [N=2000] [ROUNDS=3]" >&2; exit 2; }
 # Jekyll needs minutes for a few thousand posts and tens of minutes beyond:
 # past this it would dominate the run without telling anything new.
 jekyll_max=2000

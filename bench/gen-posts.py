@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write N Jekyll posts shaped like the seed post, for bench/build.sh.
 
-usage: gen-posts.py OUTDIR N [--text seed|random-cjk]
+usage: gen-posts.py OUTDIR N [--text seed|random-cjk|waimei]
 
 Writes OUTDIR/_posts/YYYY-MM-DD-<title>.md, named as newsmirror names posts
 (src/post/filename.rs), with the seed's front matter keys and body layout:
@@ -14,11 +14,17 @@ ten sources give ten tag and ten category pages. Deterministic (fixed seed).
 sizes), every post in one month, as a run of new feeds would write them: no
 two posts share words, which is the worst case for a search index, and one
 month archive holds every post.
+
+--text waimei: the real archive in shared/corpus/archive/waimei (5,300 posts
+the old system wrote, raw feed HTML and all), copied as they are up to N and
+replicated past it: copy k of a post is dated k * 31 days earlier and its
+title ends in " ·k", so every copy is a distinct page in its own month.
 """
 import datetime
 import json
 import os
 import random
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -26,6 +32,8 @@ SEED_NAME = os.path.join("shared", "seed", "000_ccd9b382a023a351.txt")
 # shared/ sits beside the checkout (CI clones elsewhere, with shared/ beside
 # it); /work/shared is where a developer's machine has it.
 SEED_PATHS = [os.path.join(HERE, "..", "..", SEED_NAME), os.path.join("/work", SEED_NAME)]
+WAIMEI_NAME = os.path.join("shared", "corpus", "archive", "waimei", "_posts")
+WAIMEI_PATHS = [os.path.join(HERE, "..", "..", WAIMEI_NAME), os.path.join("/work", WAIMEI_NAME)]
 
 # (author / tag / category, article URL prefix): the sources mirrors follow most.
 SOURCES = [
@@ -86,11 +94,13 @@ def main():
         i = args.index("--text")
         mode = args[i + 1] if i + 1 < len(args) else ""
         del args[i:i + 2]
-    if len(args) != 2 or mode not in ("seed", "random-cjk"):
+    if len(args) != 2 or mode not in ("seed", "random-cjk", "waimei"):
         sys.exit(__doc__)
     out, n = args[0], int(args[1])
     if mode == "random-cjk":
         return main_random(out, n)
+    if mode == "waimei":
+        return main_waimei(out, n)
     title, html = read_seed()
     # Leave room for the counter inside the 50 characters that name the file,
     # else long seed titles would collide once cut.
@@ -165,6 +175,46 @@ def main_random(out, n):
             fh.write(data)
         total += len(data)
     print(f"wrote {n} random-CJK posts ({total / 2**20:.1f} MiB) to {posts}", file=sys.stderr)
+
+
+def main_waimei(out, n):
+    src = next((p for p in WAIMEI_PATHS if os.path.isdir(p)), None)
+    if src is None:
+        sys.exit(f"no waimei archive at {' or '.join(WAIMEI_PATHS)}")
+    names = sorted(os.listdir(src))
+    originals = [(name, open(os.path.join(src, name), "rb").read()) for name in names]
+    posts = os.path.join(out, "_posts")
+    os.makedirs(posts, exist_ok=True)
+    total = 0
+    for i in range(n):
+        k, (name, data) = divmod(i, len(originals))[0], originals[i % len(originals)]
+        if k:
+            name, data = replica(name, data, k)
+        with open(os.path.join(posts, name), "wb") as fh:
+            fh.write(data)
+        total += len(data)
+    print(f"wrote {n} waimei posts ({total / 2**20:.1f} MiB) to {posts}", file=sys.stderr)
+
+
+def replica(name, data, k):
+    """Copy `k` of a post: dated k * 31 days earlier, its title marked."""
+    shift = datetime.timedelta(days=31 * k)
+
+    def earlier(day):
+        return f"{datetime.datetime.strptime(day, '%Y-%m-%d') - shift:%Y-%m-%d}"
+
+    head, sep, body = data.partition(b"\n---\n")
+    lines = []
+    for line in head.split(b"\n"):
+        if line.startswith(b"date: ") and re.match(rb"date: \d{4}-\d{2}-\d{2}", line):
+            line = b"date: " + earlier(line[6:16].decode()).encode() + line[16:]
+        elif line.startswith(b'title: "') and line.endswith(b'"'):
+            line = line[:-1] + f" \u00b7{k}\"".encode()
+        lines.append(line)
+    ms = int(shift.total_seconds()) * 1000
+    body = re.sub(rb"<!--(\d+)-->", lambda m: f"<!--{int(m.group(1)) - ms}-->".encode(), body, count=1)
+    name = earlier(name[:10]) + name[10:-3] + f"-{k}.md"
+    return name, b"\n".join(lines) + sep + body
 
 
 if __name__ == "__main__":
