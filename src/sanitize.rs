@@ -27,15 +27,31 @@ const EMBED_HOSTS: &[&str] = &[
 const LAZY_SRC: &[&str] = &["data-src", "data-original", "data-lazy-src", "data-actualsrc"];
 const LAZY_SRCSET: &[&str] = &["data-srcset", "data-lazy-srcset"];
 
-static CLEANER: LazyLock<ammonia::Builder<'static>> =
-    LazyLock::new(|| cleaner(ammonia::UrlRelative::Custom(Box::new(keep_relative_url))));
+/// Markup the lol_html pass has more to do on than resolve URLs: a
+/// lazy-loading attribute (on an `img` or `source`) or an iframe, whose
+/// allow-list both passes enforce. Matched anywhere, in any case: a false
+/// match only costs the second parse.
+static NEEDS_PREPARING: LazyLock<regex::Regex> = LazyLock::new(|| {
+    let lazy: Vec<String> = LAZY_SRC.iter().chain(LAZY_SRCSET).map(|a| regex::escape(a)).collect();
+    regex::Regex::new(&format!("(?i){}|<iframe", lazy.join("|"))).expect("a fixed pattern")
+});
+
+static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = policy(ammonia::UrlRelative::Custom(Box::new(keep_relative_url)));
+    b.attribute_filter(prepared_attribute);
+    b
+});
 
 /// For the site's own pages (an archive's `lists/*.md`, `about.md`): the
 /// same policy, but their relative links point at other pages of the site
 /// and stay.
-static PAGE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| cleaner(ammonia::UrlRelative::PassThrough));
+static PAGE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = policy(ammonia::UrlRelative::PassThrough);
+    b.attribute_filter(prepared_attribute);
+    b
+});
 
-fn cleaner(relative: ammonia::UrlRelative<'static>) -> ammonia::Builder<'static> {
+fn policy(relative: ammonia::UrlRelative<'static>) -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.add_tags(["iframe", "video", "audio", "source", "picture"])
         .add_tag_attributes("img", ["srcset", "sizes"])
@@ -45,13 +61,18 @@ fn cleaner(relative: ammonia::UrlRelative<'static>) -> ammonia::Builder<'static>
         .add_tag_attributes("source", ["src", "srcset", "type", "media", "sizes"])
         .add_generic_attributes(["dir"])
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .url_relative(relative)
-        .attribute_filter(|element, attribute, value| match (element, attribute) {
-            ("iframe", "src") => is_allowed_embed(value).then_some(Cow::Borrowed(value)),
-            (_, "srcset") => Some(Cow::Owned(filter_srcset(value, None))),
-            _ => Some(Cow::Borrowed(value)),
-        });
+        .url_relative(relative);
     b
+}
+
+/// An attribute of markup whose URLs are already resolved (by [`prepare`],
+/// or a site page's, which stay relative).
+fn prepared_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    match (element, attribute) {
+        ("iframe", "src") => is_allowed_embed(value).then_some(Cow::Borrowed(value)),
+        (_, "srcset") => Some(Cow::Owned(filter_srcset(value, None))),
+        _ => Some(Cow::Borrowed(value)),
+    }
 }
 
 /// A page of the site (not a post) with its active content removed and its
@@ -62,12 +83,52 @@ pub fn sanitize_page(html: &str) -> String {
 
 /// Remove active content from `html`, resolving relative URLs against `base`.
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
+    let cleaned = base
+        .filter(|_| !NEEDS_PREPARING.is_match(html))
+        .and_then(|base| clean_resolving(html, base))
+        .unwrap_or_else(|| clean_prepared(html, base));
+    liquid_inert(&one_line(&normalize_newlines(&cleaned)))
+}
+
+fn clean_prepared(html: &str, base: Option<&Url>) -> String {
     // lol_html panics on some malformed input (found by fuzzing, see
     // tests/fixtures/fuzz/): preparing is an improvement, not a safeguard,
     // so such input goes to ammonia unprepared rather than failing the item.
     let prepared =
         std::panic::catch_unwind(|| prepare(html, base)).ok().and_then(Result::ok).unwrap_or_else(|| html.to_string());
-    liquid_inert(&one_line(&normalize_newlines(&CLEANER.clean(&prepared).to_string())))
+    CLEANER.clean(&prepared).to_string()
+}
+
+/// Markup with no URL to resolve but links and media (most of it, and every
+/// post body newsmirror sanitised before) parsed once, not twice: ammonia
+/// resolves the URLs [`prepare`] would, the same way, as it cleans. The
+/// parse and the URL work of the lol_html pass were a fifth of a site
+/// build. Output is the same bytes as [`clean_prepared`]'s (a test compares
+/// them), so `None` for a link that cannot be resolved: dropping it this
+/// late would reorder its element's attributes, which sanitising again
+/// would undo.
+fn clean_resolving(html: &str, base: &Url) -> Option<String> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let unresolved = Arc::new(AtomicBool::new(false));
+    let mut b = policy(ammonia::UrlRelative::Custom(Box::new(keep_relative_url)));
+    let (base, flag) = (base.clone(), Arc::clone(&unresolved));
+    b.attribute_filter(move |element, attribute, value| match (element, attribute) {
+        ("a" | "area", "href") => {
+            let href = absolute(value, Some(&base));
+            if Url::parse(&href).is_err() && kept_relative(&href).is_none() {
+                flag.store(true, Ordering::Relaxed);
+            }
+            Some(Cow::Owned(href))
+        }
+        ("img" | "source" | "video" | "audio", "src") | ("video", "poster") | ("blockquote" | "q", "cite") => {
+            Some(Cow::Owned(absolute(value, Some(&base))))
+        }
+        (_, "srcset") => Some(Cow::Owned(filter_srcset(value, Some(&base)))),
+        _ => prepared_attribute(element, attribute, value),
+    });
+    let out = b.clean(html).to_string();
+    (!unresolved.load(Ordering::Relaxed)).then_some(out)
 }
 
 /// A character reference such as `&#13;` comes out of html5ever as a raw
@@ -455,6 +516,59 @@ mod tests {
             assert_eq!(sanitize(&once, Some(&base())), once, "{html:?}");
             assert!(!once.contains('\n'), "{once:?}");
         }
+    }
+
+    #[test]
+    fn one_parse_gives_the_bytes_of_two() {
+        // Every fixture page, and each with its lazy images and iframes
+        // taken out, so that both kinds of markup take the one parse.
+        let pages = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pages")).unwrap();
+        let mut compared = 0;
+        for page in pages {
+            let html = std::fs::read_to_string(page.unwrap().path()).unwrap();
+            let plain = NEEDS_PREPARING.replace_all(&html, "x-gone");
+            for html in [html.as_str(), &plain] {
+                if let Some(one) = (!NEEDS_PREPARING.is_match(html)).then(|| clean_resolving(html, &base())).flatten() {
+                    assert_eq!(one, clean_prepared(html, Some(&base())));
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared >= 13, "only {compared} pages took the one parse");
+    }
+
+    #[test]
+    fn lazy_images_and_iframes_take_the_lol_html_pass() {
+        for html in [
+            r#"<img DATA-SRC="/a.jpg">"#,
+            r#"<img data-srcset="/a.jpg 2x">"#,
+            r#"<IFRAME src="https://evil.example/"></IFRAME>"#,
+        ] {
+            assert!(NEEDS_PREPARING.is_match(html), "{html}");
+        }
+        let out = sanitize(r#"<p>a</p><iframe src="https://evil.example/"></iframe>"#, Some(&base()));
+        assert_eq!(out, "<p>a</p>", "a foreign frame goes whole, not as an empty <iframe>");
+    }
+
+    #[test]
+    fn the_one_parse_reads_urls_as_a_browser_does() {
+        // lol_html sees `<image>` as an unknown element and leaves a
+        // character reference without its `;` as text; a browser (and
+        // html5ever) reads an `<img>` and an `@`.
+        let out = sanitize(r#"<image src="i.png"><a href="mailto:me&#64example.org">m</a>"#, Some(&base()));
+        assert!(out.contains(r#"<img src="https://news.example.com/a/i.png">"#), "{out}");
+        assert!(out.contains(r#"href="mailto:me@example.org""#), "{out}");
+    }
+
+    #[test]
+    fn a_link_that_cannot_be_resolved_goes_as_before() {
+        // A scheme-relative link to no valid host: dropping it in the one
+        // parse would move the element's other attributes.
+        let html = r#"<a href="//[bad" title="t">x</a>"#;
+        assert_eq!(clean_resolving(html, &base()), None);
+        let out = sanitize(html, Some(&base()));
+        assert!(!out.contains("href") && out.contains(r#"title="t""#), "{out}");
+        assert_eq!(sanitize(&out, Some(&base())), out, "sanitising twice changes nothing");
     }
 
     #[test]
