@@ -94,7 +94,14 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
     let meta = metadata::page_meta(&doc);
     remove_all(&doc, rules);
     let lede = lede::find(&doc);
-    let found = rules.and_then(|r| select_content(&doc, &r.content)).map(|(html, s)| (html, Method::Selector(s)));
+    let selected = rules.and_then(|r| select_content(&doc, &r.content)).map(|(html, s)| (html, Method::Selector(s)));
+    // A site's selector that names a stub (on a page of an older layout,
+    // it matches a credits box) is kept only when the page's own reading
+    // finds no more.
+    let (found, stub) = match selected {
+        Some((html, method)) if visible_chars(&html) < STUB => (None, Some((html, method))),
+        selected => (selected, None),
+    };
     let found = found
         .or_else(|| structured::marked_body(&doc).map(|html| (html, Method::Structured("itemprop=\"articleBody\""))));
     let found = match found {
@@ -112,6 +119,11 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
                 }
             })
         }
+    };
+    let found = match (found, stub) {
+        (Ok(found), Some(stub)) if visible_chars(&found.0) <= 2 * visible_chars(&stub.0) => Ok(stub),
+        (Err(_), Some(stub)) => Ok(stub),
+        (found, _) => found,
     };
     let (html, method) = match found {
         Ok((html, method)) if matches!(method, Method::Selector(_)) => (html, method),
@@ -146,6 +158,10 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
     }
     Ok(Article { html, text_chars, method, meta })
 }
+
+/// Below this many characters a site's `content` selector has found a stub,
+/// not the article.
+const STUB: usize = 200;
 
 /// The page without what the rules remove, what it hides from its reader
 /// and its navigation, for an extractor that keeps all three when it falls
