@@ -95,11 +95,13 @@ pub fn extract_page(html: &str, url: Option<&Url>, rules: Option<&Rules>) -> Res
     remove_all(&doc, rules);
     let lede = lede::find(&doc);
     let selected = rules.and_then(|r| select_content(&doc, &r.content)).map(|(html, s)| (html, Method::Selector(s)));
-    // A site's selector that names a stub (on a page of an older layout,
+    // A built-in selector that names a stub (on a page of an older layout,
     // it matches a credits box) is kept only when the page's own reading
     // finds no more.
     let (found, stub) = match selected {
-        Some((html, method)) if visible_chars(&html) < STUB => (None, Some((html, method))),
+        Some((html, method)) if rules.is_some_and(|r| r.built_in) && visible_chars(&html) < STUB => {
+            (None, Some((html, method)))
+        }
         selected => (selected, None),
     };
     let found = found

@@ -95,7 +95,10 @@ fn is_footer_line(text: &str) -> bool {
 
 pub(super) fn remove_lines(doc: &Document) -> bool {
     let mut changed = false;
-    for node in doc.select("p, div, span, li, figcaption, small, time, address, h4, h5, h6, em, cite, footer").nodes() {
+    for node in doc
+        .select("p, div, span, li, figcaption, small, time, address, h4, h5, h6, em, cite, footer, b, strong")
+        .nodes()
+    {
         if node.parent().is_none() {
             continue;
         }
@@ -103,12 +106,11 @@ pub(super) fn remove_lines(doc: &Document) -> bool {
         if node.element_children().iter().any(|c| c.is("p, div, ul, ol, table, figure, section, article")) {
             continue;
         }
-        let text = node.text();
+        // Source line breaks inside a block are spaces to its reader.
+        let text = node.text().split_whitespace().collect::<Vec<_>>().join(" ");
         if node.is("time")
-            || is_furniture_line(&text)
             || is_widget_line(&text)
-            || is_notice_line(&text)
-            || is_footer_line(&text)
+            || !node.is("b, strong") && (is_furniture_line(&text) || is_notice_line(&text) || is_footer_line(&text))
         {
             drop_node(node, "line");
             changed = true;
@@ -183,6 +185,7 @@ fn remove_trailing_blocks(doc: &Document, re: &Regex, last: usize, max_chars: us
 
 #[cfg(test)]
 mod tests {
+    use super::super::clean;
     use super::*;
     #[test]
     fn furniture_lines() {

@@ -414,12 +414,23 @@ mod tests {
     }
 
     #[test]
+    fn an_author_box_under_a_bare_author_title_goes() {
+        let body = "<p>The council met on Tuesday and voted to keep the ferry running all winter long.</p>".repeat(8);
+        let html =
+            format!("{body}<div>Author</div><h3>Jane Roe</h3><p>Jane Roe has covered the council for ten years.</p>");
+        let out = clean(&html, true);
+        assert!(!out.contains("Jane Roe") && !out.contains("Author"), "{out}");
+        assert_eq!(out.matches("voted to keep the ferry").count(), 8, "{out}");
+    }
+
+    #[test]
     fn more_headings() {
         assert!(is_more_heading("Related stories"));
         assert!(is_more_heading("More from Politics"));
         assert!(is_more_heading("相关新闻"));
         assert!(!is_more_heading("Relatedness in graph theory is a deep topic with many results"));
         assert!(is_author_heading("Über den Autor") && is_author_heading("About the author:"));
+        assert!(is_author_heading("AUTOR") && is_author_heading("The author"));
         assert!(!is_author_heading("The author of the report spoke to the committee"));
     }
 }
