@@ -28,7 +28,7 @@ fn is_furniture_line(text: &str) -> bool {
           | (\(|\[)(?i:photo|image|picture|foto)s?\s*(:|(?i:by)).{0,100}
           | .{0,80}(?i:getty\ images|shutterstock|ap\ photo|afp\ via|reuters/|/\ ?reuters|/\ ?afp|/\ ?dpa|picture\ alliance|imago\ images).{0,60}
           | ©.{0,100}
-          | .{0,100}©\s*[^.!?©]{1,60}
+          | .{0,130}©\s*[^.!?©]{1,60}
           | (?i:share|share\ this|share\ on|follow\ us|follow\ me|sign\ up|subscribe|newsletter|teilen|folgen\ sie|partager|compartir)\b.{0,80}
           | \d{1,2}[:.]\d{2}\s*(?i:am|pm|a\.m\.|p\.m\.|uhr|h)?\s*
           | ((?i:mon|tues|wednes|thurs|fri|satur|sun)(?i:day),?\s+)?(\d{1,2}\.?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|mai|juni|juli|oktober|dezember)\p{Ll}*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}
@@ -54,7 +54,7 @@ fn is_widget_line(text: &str) -> bool {
     }
     regex(
         &RE,
-        r"(?i)(war (der|dieser) (artikel|beitrag) (nützlich|hilfreich)|noch keine bewertungen|artikel bewerten|(diesen|den) (artikel|beitrag) (mit anderen )?teilen|artikel gefallen\?|eingeloggt sein|logged in to (post|comment)|kommentare insgesamt|^\d*\s*keine kommentare|akismet|um den inhalt von .{0,60} zu laden|^inhalt laden|^bild (anzeigen|schließen)|zum vergrößern|^vergrößern$|dieser eintrag wurde .{0,30}veröffentlicht|^der beitrag wurde am|abgelegt unter|zeige alle beiträge|this entry was posted|^posted in .{0,80}tagged|^-?\s*anzeige\s*-?$|^advertisement:?$|^loading\.{3}$|^(titelbild|beitragsbild|aufmacherbild|bildquelle|crédits? photos?|crédito|imagen)\s*:)",
+        r"(?i)(war (der|dieser) (artikel|beitrag) (nützlich|hilfreich)|noch keine bewertungen|artikel bewerten|(diesen|den) (artikel|beitrag) (mit anderen )?teilen|artikel gefallen\?|eingeloggt sein|logged in to (post|comment)|kommentare insgesamt|^\d*\s*keine kommentare|akismet|um den inhalt von .{0,60} zu laden|^inhalt laden|^bild (anzeigen|schließen)|zum vergrößern|^vergrößern$|dieser eintrag wurde .{0,30}veröffentlicht|^der beitrag wurde am|abgelegt unter|zeige alle beiträge|this entry was posted|^posted in .{0,80}tagged|^-?\s*anzeige\s*-?$|^(lade|load|loading|mehr|more|weitere) (weitere |more )?(inhalte|artikel|beiträge|posts|stories|articles|laden|anzeigen)\W*$|^(quellen|sources?) (ausblenden|einblenden|anzeigen|hide|show)$|^advertisement:?$|^loading\.{3}$|^(titelbild|beitragsbild|aufmacherbild|bildquelle|crédits? photos?|crédito|imagen)\s*:)",
     )
     .is_match(t)
 }
@@ -152,30 +152,42 @@ pub(super) fn remove_trailing_appeals(doc: &Document) -> bool {
         &RE,
         r"(?i)(subscri(be|ber|ption)|suscr[ií]b|abonnier|abonnent|newsletter|download (the|our)\b.{0,40}\bapps?\b|\bapps? (for|on) (android|ios|iphone)|straight to your phone|canal de telegram|telegram|whatsapp|consider supporting|support (our|independent) (work|journalism)|ihr beitrag hilft|unterstützen sie|zapraszamy)",
     );
-    remove_trailing_blocks(doc, re, 4, 300)
+    remove_trailing_blocks(doc, |t| re.is_match(t), 4, 300)
 }
 
 /// The last blocks, when short and holding an e-mail address or a social
 /// handle ("Follow @reporter", "jane@paper.com"), sign the author off.
 pub(super) fn remove_trailing_contacts(doc: &Document) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = regex(
+    static MAIL: OnceLock<Regex> = OnceLock::new();
+    static SIGNOFF: OnceLock<Regex> = OnceLock::new();
+    let social = regex(
         &RE,
-        r"(?i)([\w.+-]+@[\w-]+\.[\w.]+|(^|\s)@\w{2,}|\bon (twitter|x|instagram|facebook|bluesky|threads)\b|\b(twitter|instagram|facebook|bluesky)\s*:)",
+        r"(?i)((^|\s)@\w{2,}|\bon (twitter|x|instagram|facebook|bluesky|threads)\b|\b(twitter|instagram|facebook|bluesky)\s*:)",
     );
-    remove_trailing_blocks(doc, re, 3, 200)
+    let mail = regex(&MAIL, r"[\w.+-]+@[\w-]+\.[\w.]+");
+    let signoff = regex(&SIGNOFF, r"(?i)\b(e-?mail|reach|contact|write to|follow|kontakt|mail an|correo|courriel)\b");
+    // An address alone signs the author off only in a short line or one
+    // that says so; a longer sentence giving an office's address (where
+    // to ask, where to report a flaw) is the article's own information.
+    remove_trailing_blocks(
+        doc,
+        |t| social.is_match(t) || mail.is_match(t) && (t.chars().count() <= 80 || signoff.is_match(t)),
+        3,
+        200,
+    )
 }
 
 /// Of the last `last` innermost blocks, remove those of at most `max_chars`
-/// characters that `re` matches.
-fn remove_trailing_blocks(doc: &Document, re: &Regex, last: usize, max_chars: usize) -> bool {
+/// characters that `matches` accepts.
+fn remove_trailing_blocks(doc: &Document, matches: impl Fn(&str) -> bool, last: usize, max_chars: usize) -> bool {
     let blocks = doc.select("p, div, li").nodes().to_vec();
     let leaves: Vec<&NodeRef> =
         blocks.iter().filter(|n| !n.element_children().iter().any(|c| c.is("p, div, li"))).collect();
     let mut changed = false;
     for node in leaves.iter().rev().take(last) {
         let text = node.text();
-        if text.chars().count() <= max_chars && re.is_match(&text) {
+        if text.chars().count() <= max_chars && matches(&text) {
             drop_node(node, "trailing block");
             changed = true;
         }
@@ -237,6 +249,8 @@ mod tests {
             "Klicken Sie auf den unteren Button, um den Inhalt von www.komoot.de zu laden.",
             "Advertisement:",
             "Titelbild: Jane Doe/picture-alliance",
+            "Lade weitere Inhalte ...",
+            "Load more stories",
         ] {
             assert!(is_widget_line(line), "{line}");
         }

@@ -21,6 +21,9 @@ use regex::Regex;
 /// A block named like furniture goes only when it holds at most this share
 /// of the article's text.
 const MAX_SHARE: f64 = 0.3;
+/// Captions holding more than this share of the article's text are the
+/// article (a gallery), not notes on its pictures.
+const GALLERY: f64 = 0.5;
 /// Lines matched by their words (bylines, credits, datelines) are short.
 const SHORT_LINE: usize = 140;
 
@@ -269,10 +272,19 @@ fn remove_headed_lists(doc: &Document, total: usize) -> bool {
         // The heading and the list right after it; a heading alone (a
         // "Comments" title with nothing after) goes too. An author's box
         // is a short paragraph, not a list of links.
+        // A title set inside the list it heads ("<ul><span>More on this
+        // topic</span><li>…"): the list goes with it.
+        if let Some(list) = h.parent().filter(|p| {
+            p.is("ul, ol") && !h.is("li") && (text_len(p) as f64) <= MAX_SHARE * total as f64 && link_share(p) > 0.5
+        }) {
+            drop_node(&list, "headed list");
+            changed = true;
+            continue;
+        }
         let mut next = h.next_element_sibling();
         // An author's box often names the author in a heading of its own
         // between its title and the biography.
-        if let Some(name) = next.clone().filter(|n| about_author && n.is("h2, h3, h4, h5, h6") && text_len(n) <= 80) {
+        if let Some(name) = next.filter(|n| about_author && n.is("h2, h3, h4, h5, h6") && text_len(n) <= 80) {
             next = name.next_element_sibling();
             drop_node(&name, "author name");
         }
@@ -367,10 +379,24 @@ fn remove_repeats(doc: &Document) -> bool {
     changed
 }
 
-/// Figure captions: the picture stays, its caption and credit go.
+/// Figure captions, and blocks named as captions: the picture stays, its
+/// caption and credit go.
 fn remove_captions(doc: &Document, total: usize) -> bool {
+    // A caption outside <figure> is named one ("wp-caption-text",
+    // "image-caption"); a container so named that holds the picture too
+    // is the figure, which stays.
+    let captions = doc.select(
+        "figcaption, [class*=caption]:not(:has(img, picture, video, figure)), \
+         [class*=Caption]:not(:has(img, picture, video, figure))",
+    );
+    // A gallery or a listicle tells its story in its captions: when they
+    // hold most of the text, they are the article.
+    let captioned: usize = captions.nodes().iter().map(text_len).sum();
+    if captioned as f64 > GALLERY * total as f64 {
+        return false;
+    }
     let mut changed = false;
-    for node in doc.select("figcaption").nodes() {
+    for node in captions.nodes() {
         if node.parent().is_some() && (text_len(node) as f64) <= MAX_SHARE * total as f64 {
             drop_node(node, "caption");
             changed = true;
@@ -397,7 +423,8 @@ mod tests {
         let html = format!(
             "<p>{para}</p><p>Between the two.</p><p>{para}</p><img src=a.jpg><p class=photo-caption>{cap}</p><p>More text here.</p><img src=b.jpg><p class=photo-caption>{cap}</p>"
         );
-        let out = clean(&html, true);
+        // A site rule's article keeps its captions: only the repeat goes.
+        let out = clean(&html, false);
         assert_eq!(out.matches(para).count(), 2, "{out}");
         assert_eq!(out.matches(cap).count(), 1, "{out}");
     }
@@ -411,6 +438,21 @@ mod tests {
         let out = clean(&html, true);
         assert!(out.contains("sharing-with-a-single-developer"), "{out}");
         assert!(!out.contains("share-bar"), "{out}");
+    }
+
+    #[test]
+    fn a_gallery_told_in_its_captions_keeps_them() {
+        let step = |n: u32| {
+            format!(
+                "<figure><img src={n}.jpg><figcaption>Costume {n}: a bowler hat, false lashes and a striped shirt from the back of the wardrobe.</figcaption></figure>"
+            )
+        };
+        let html = format!("<p>Five costumes.</p>{}", (1..=5).map(step).collect::<String>());
+        let out = clean(&html, true);
+        assert_eq!(out.matches("a bowler hat").count(), 5, "{out}");
+        let story = "<p>The council met on Tuesday and voted to keep the ferry running all winter long.</p>".repeat(4);
+        let out = clean(&format!("{story}{}", step(1)), true);
+        assert!(!out.contains("a bowler hat") && out.contains("1.jpg"), "{out}");
     }
 
     #[test]
