@@ -54,7 +54,7 @@ fn is_widget_line(text: &str) -> bool {
     }
     regex(
         &RE,
-        r"(?i)(war (der|dieser) (artikel|beitrag) (nützlich|hilfreich)|noch keine bewertungen|artikel bewerten|(diesen|den) (artikel|beitrag) (mit anderen )?teilen|artikel gefallen\?|eingeloggt sein|logged in to (post|comment)|kommentare insgesamt|^\d*\s*keine kommentare|akismet|um den inhalt von .{0,60} zu laden|^inhalt laden|^bild (anzeigen|schließen)|zum vergrößern|^vergrößern$|dieser eintrag wurde .{0,30}veröffentlicht|^der beitrag wurde am|abgelegt unter|zeige alle beiträge|this entry was posted|^posted in .{0,80}tagged|^-?\s*anzeige\s*-?$|^(lade|load|loading|mehr|more|weitere) (weitere |more )?(inhalte|artikel|beiträge|posts|stories|articles|laden|anzeigen)\W*$|^(quellen|sources?) (ausblenden|einblenden|anzeigen|hide|show)$|^advertisement:?$|^loading\.{3}$|^(titelbild|beitragsbild|aufmacherbild|bildquelle|crédits? photos?|crédito|imagen)\s*:)",
+        r"(?i)(war (der|dieser) (artikel|beitrag) (nützlich|hilfreich)|noch keine bewertungen|artikel bewerten|(diesen|den) (artikel|beitrag) (mit anderen )?teilen|artikel gefallen\?|eingeloggt sein|logged in to (post|comment)|kommentare insgesamt|^\d*\s*keine kommentare|akismet|um den inhalt von .{0,60} zu laden|^inhalt laden|^bild (anzeigen|schließen)|zum vergrößern|^vergrößern$|dieser eintrag wurde .{0,30}veröffentlicht|^der beitrag wurde am|abgelegt unter|zeige alle beiträge|this entry was posted|^posted in .{0,80}tagged|^-?\s*anzeige\s*-?$|^(lade|load|loading|mehr|more|weitere) (weitere |more )?(inhalte|artikel|beiträge|posts|stories|articles|laden|anzeigen)\W*$|^(quellen|sources?) (ausblenden|einblenden|anzeigen|hide|show)$|^((von|by)\s*:|(kontakt|contact|pressekontakt)\s*:?)$|^advertisement:?$|^loading\.{3}$|^(titelbild|beitragsbild|aufmacherbild|bildquelle|crédits? photos?|crédito|imagen)\s*:)",
     )
     .is_match(t)
 }
@@ -72,7 +72,7 @@ fn is_notice_line(text: &str) -> bool {
     }
     regex(
         &RE,
-        r"(?i)(^\W*affiliate-?links?\W*$|^\W*\(?(enthält |mit )?(affiliate|partner|provisions)-?links?\)?\s*[:*]|\b(contains|may contain|includes?) (affiliate links|references to products)|\bwe (may )?(receive|earn) (a )?(small )?(compensation|commission)\b|ohne (dein|ihr)(e|en)? (einverständnis|zustimmung)|^\W*datenschutzeinstellungen (verwalten|anpassen)\W*$|^\W*\S+ freischalten\W*$|^\W*(externe[nr]? )?inhalte? (laden|anzeigen|entsperren)\W*$|\b(accept|manage) (all )?cookies\b|\bcookie (settings|preferences)\b)",
+        r"(?i)(^\W*affiliate-?links?\W*$|^\W*\(?(enthält |mit )?(affiliate|partner|provisions)-?links?\)?\s*[:*]|\b(contains|may contain|includes?) (affiliate links|references to products)|\bwe (may )?(receive|earn) (a )?(small )?(compensation|commission)\b|ohne (dein|ihr)(e|en)? (einverständnis|zustimmung)|^\W*datenschutzeinstellungen (verwalten|anpassen)\W*$|^\W*\S+ freischalten\W*$|^\W*(externe[nr]? )?inhalte? (laden|anzeigen|entsperren)\W*$|\b(accept|manage) (all )?cookies\b|\bcookie (settings|preferences)\b|\bis not responsible for the (opinions|views|content)\b)",
     )
     .is_match(t)
 }
@@ -251,6 +251,7 @@ mod tests {
             "Titelbild: Jane Doe/picture-alliance",
             "Lade weitere Inhalte ...",
             "Load more stories",
+            "Von:",
         ] {
             assert!(is_widget_line(line), "{line}");
         }

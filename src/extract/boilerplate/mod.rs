@@ -252,7 +252,7 @@ fn is_more_heading(text: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     regex(
         &RE,
-        r"(?i)^\W*(related|more (from|on|about|stories|news|in)|read more|see also|also read|read also|recommended|you may also like|you might also like|most (read|popular)|popular|trending|further reading|more like this|comments?|leave a (reply|comment)|\d+ comments?|mehr zum thema|mehr (aus|zu|von)|weitere (artikel|beiträge|nachrichten|themen)|das könnte sie auch interessieren|lesen sie auch|verwandte|ähnliche (beiträge|artikel)|siehe auch|weitere informationen|schon gelesen|auch interessant|mehr dazu|czytaj (też|także|również)|lea (más|también)|kommentare|à lire aussi|lire aussi|sur le même sujet|leer más|noticias relacionadas|te puede interesar|相关(新闻|阅读|文章|报道)|相關(新聞|閱讀|文章|報導)|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|weiterlesen|das könnte (dich|sie) auch interessieren|meistgelesen\w*|meistdiskutiert\w*|artikel und videos zum thema|lea también|lee también|le puede interesar|puedes ver|veja também|leia também|voir aussi|à lire également)\b?.{0,30}$",
+        r"(?i)^\W*(related|(.{0,40}\b)?similar (dishes|recipes|articles|posts|stories|products|items|topics)|more (from|on|about|stories|news|in)|read more|see also|also read|read also|recommended|you may also like|you might also like|most (read|popular)|popular|trending|further reading|more like this|comments?|leave a (reply|comment)|\d+ comments?|mehr zum thema|mehr (aus|zu|von)|weitere (artikel|beiträge|nachrichten|themen)|das könnte sie auch interessieren|lesen sie auch|verwandte|ähnliche (beiträge|artikel)|siehe auch|weitere informationen|schon gelesen|auch interessant|mehr dazu|czytaj (też|także|również)|lea (más|también)|kommentare|à lire aussi|lire aussi|sur le même sujet|leer más|noticias relacionadas|te puede interesar|相关(新闻|阅读|文章|报道)|相關(新聞|閱讀|文章|報導)|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|weiterlesen|das könnte (dich|sie) auch interessieren|meistgelesen\w*|meistdiskutiert\w*|artikel und videos zum thema|lea también|lee también|le puede interesar|puedes ver|veja também|leia também|voir aussi|à lire également)\b?.{0,30}$",
     )
     .is_match(text.trim())
 }
@@ -470,6 +470,7 @@ mod tests {
         assert!(is_more_heading("Related stories"));
         assert!(is_more_heading("More from Politics"));
         assert!(is_more_heading("相关新闻"));
+        assert!(is_more_heading("New and exciting similar dishes for you to try"));
         assert!(!is_more_heading("Relatedness in graph theory is a deep topic with many results"));
         assert!(is_author_heading("Über den Autor") && is_author_heading("About the author:"));
         assert!(is_author_heading("AUTOR") && is_author_heading("The author"));
