@@ -72,7 +72,7 @@ fn is_notice_line(text: &str) -> bool {
     }
     regex(
         &RE,
-        r"(?i)(^\W*affiliate-?links?\W*$|^\W*\(?(enthält |mit )?(affiliate|partner|provisions)-?links?\)?\s*[:*]|\b(contains|may contain|includes?) (affiliate links|references to products)|\bwe (may )?(receive|earn) (a )?(small )?(compensation|commission)\b|ohne (dein|ihr)(e|en)? (einverständnis|zustimmung)|^\W*datenschutzeinstellungen (verwalten|anpassen)\W*$|^\W*\S+ freischalten\W*$|^\W*(externe[nr]? )?inhalte? (laden|anzeigen|entsperren)\W*$|\b(accept|manage) (all )?cookies\b|\bcookie (settings|preferences)\b|\bis not responsible for the (opinions|views|content)\b)",
+        r"(?i)(^\W*affiliate-?links?\W*$|^\W*\(?(enthält |mit )?(affiliate|partner|provisions)-?links?\)?\s*[:*]|(?-u:\b)(contains|may contain|includes?) (affiliate links|references to products)|(?-u:\b)we (may )?(receive|earn) (a )?(small )?(compensation|commission)(?-u:\b)|ohne (dein|ihr)(e|en)? (einverständnis|zustimmung)|^\W*datenschutzeinstellungen (verwalten|anpassen)\W*$|^\W*\S+ freischalten\W*$|^\W*(externe[nr]? )?inhalte? (laden|anzeigen|entsperren)\W*$|(?-u:\b)(accept|manage) (all )?cookies(?-u:\b)|(?-u:\b)cookie (settings|preferences)(?-u:\b)|(?-u:\b)is not responsible for the (opinions|views|content)(?-u:\b))",
     )
     .is_match(t)
 }
@@ -88,7 +88,7 @@ fn is_footer_line(text: &str) -> bool {
     }
     regex(
         &RE,
-        r"(?i)^\W*(this (entry|post|article) was (posted|filed|published)\b|posted in\b.{0,200}\b(tagged|bookmark|permalink)|filed (under|in)\s*:|(dieser|der) (eintrag|beitrag|artikel) wurde\b.{0,120}\b(veröffentlicht|abgelegt)|dieser (text|artikel|beitrag) (wurde|ist) (veröffentlicht )?unter (der|einer) lizenz|erstellt am\b.{0,80}\b(abgelegt|kategorie)|(veröffentlicht|publiziert) (am|in|von)\b.{0,120}\b(abgelegt unter|verschlagwortet|schlagwörter))",
+        r"(?i)^\W*(this (entry|post|article) was (posted|filed|published)(?-u:\b)|posted in(?-u:\b).{0,200}(?-u:\b)(tagged|bookmark|permalink)|filed (under|in)\s*:|(dieser|der) (eintrag|beitrag|artikel) wurde(?-u:\b).{0,120}(?-u:\b)(veröffentlicht|abgelegt)|dieser (text|artikel|beitrag) (wurde|ist) (veröffentlicht )?unter (der|einer) lizenz|erstellt am(?-u:\b).{0,80}(?-u:\b)(abgelegt|kategorie)|(veröffentlicht|publiziert) (am|in|von)(?-u:\b).{0,120}(?-u:\b)(abgelegt unter|verschlagwortet|schlagwörter))",
     )
     .is_match(t)
 }
