@@ -280,3 +280,73 @@ fn a_noscript_embed_never_shows_as_markup() {
     assert!(!text.contains("<iframe") && !text.contains("iframe"), "{text}");
     assert!(!a.html.contains("noscript"), "{}", a.html);
 }
+
+const BLOG_POST: &[&str] = &[
+    "The path starts at the lighthouse on the northern cape",
+    "the campsite warden lent me a bucket",
+    "The cliffs between the two fishing villages",
+    "The lightweight stove I carried",
+    "the whole bay turned orange",
+    "I would walk it again, but next time in September",
+];
+
+/// A blog post's own furniture, known by its words or its marking rather
+/// than its class names: the affiliate disclosure and labels, a credit in
+/// parentheses and one closing a caption, a caption named as one outside
+/// any <figure>, a consent placeholder standing
+/// in for a video, a rating prompt, the "posted in … tagged" line, the
+/// author's box marked as a schema.org Person and one under an "Author"
+/// title. Every paragraph of the walk stays, the ones beside them too.
+#[test]
+fn blog_disclosures_consent_credits_footer_lines_and_author_boxes_go() {
+    let (text, _) = article_text("blog-post.html");
+    for p in BLOG_POST {
+        assert!(text.contains(p), "lost {p:?}:\n{text}");
+    }
+    for furniture in [
+        "affiliate links",
+        "Affiliatelink",
+        "Credit: Olwen",
+        "cookie settings",
+        "© Olwen",
+        "Was this post useful",
+        "This entry was posted",
+        "has walked every long-distance path",
+        "Walker, camper",
+        "Grey seals on the rocks",
+    ] {
+        assert!(!text.contains(furniture), "kept {furniture:?}:\n{text}");
+    }
+}
+
+/// The page's description shows first in a script (its JSON-LD) and then
+/// in the lede under the headline: the lede is found past the script.
+#[test]
+fn the_lede_is_found_past_the_description_in_a_script() {
+    let (text, _) = article_text("blog-post.html");
+    assert!(text.starts_with("A walk along the whole coastal path"), "{text}");
+    assert_eq!(text.matches("A walk along the whole coastal path").count(), 1, "{text}");
+    assert!(!text.contains("BlogPosting"), "{text}");
+}
+
+/// A built-in site rule's `content` selector that matches only a stub on a
+/// page of an older layout (a credits box) yields to the page's own
+/// reading; where it matches the article, it wins as before. (A source's
+/// configured rule always wins: `tests/extract_rules.rs`.)
+#[test]
+fn a_built_in_selector_that_finds_a_stub_yields_to_the_pages_reading() {
+    let rules = extract::RuleSet::default();
+    let url = url::Url::parse("https://www.dw.com/en/ferry/a-1").unwrap();
+    let dw = rules.for_link(&url).expect("dw.com is built in");
+    let para = "<p>The harbour ferry will keep running through the winter, the council said after a long and heated debate on Tuesday night.</p>";
+    let old = format!(
+        "<html><body><div id=main><h1>Ferry saved</h1>{}</div><div class=longText><p>Author: Jane Roe</p><p>Editor: John Doe</p></div></body></html>",
+        para.repeat(5)
+    );
+    let a = extract::extract_page(&old, Some(&url), Some(dw)).unwrap();
+    assert!(!matches!(a.method, Method::Selector(_)), "{:?}", a.method);
+    assert_eq!(extract::plain_text(&a.html).matches("The harbour ferry").count(), 5, "{}", a.html);
+    let new = format!("<html><body><div class=longText>{}</div><aside>{para}</aside></body></html>", para.repeat(3));
+    let a = extract::extract_page(&new, Some(&url), Some(dw)).unwrap();
+    assert_eq!(a.method, Method::Selector("div.longText".into()));
+}

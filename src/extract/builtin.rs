@@ -179,7 +179,8 @@ pub fn rules() -> Vec<(String, Rules)> {
     for site in SITES {
         // The table is ours and tested; a selector it cannot compile is a
         // bug caught by `every_built_in_selector_compiles`.
-        let Ok(rules) = Rules::new(site.content, site.remove) else { continue };
+        let Ok(mut rules) = Rules::new(site.content, site.remove) else { continue };
+        rules.built_in = true;
         for d in site.domains {
             out.push(((*d).to_string(), rules.clone()));
         }

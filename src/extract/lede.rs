@@ -7,7 +7,9 @@
 //! Tuned on the even half of trafilatura's evaluation set: 48 of the 130
 //! segments newsmirror missed there were in the page's description.
 
-use dom_query::Document;
+use dom_query::{Document, NodeId, NodeRef};
+
+use super::structured::HIDDEN;
 
 /// A description shorter than this is a site's tagline or a stub, not a lede.
 const MIN_LEDE: usize = 40;
@@ -39,20 +41,31 @@ pub fn find(doc: &Document) -> Option<Lede> {
     let head: String = needle.chars().take(20).collect();
     let body = doc.select("body");
     let body = body.nodes().first()?;
-    let start = body.descendants_it().find(|n| n.is_text() && normalise(&n.text()).contains(&head))?;
+    // Not only the first showing: the description also sits in the page's
+    // JSON-LD, its analytics scripts and hidden share boxes, often before
+    // the lede itself.
+    body.descendants_it()
+        .filter(|n| n.is_text() && normalise(&n.text()).contains(&head))
+        .find_map(|start| block_of(&start, body.id, &needle, desc.chars().count()))
+}
+
+/// The smallest block around `start` that holds all of `needle`, if it is a
+/// lede: short, and not in the page's furniture or hidden.
+fn block_of(start: &NodeRef, body: NodeId, needle: &str, desc_chars: usize) -> Option<Lede> {
     let mut node = start.parent()?;
     loop {
         let text = normalise(&node.text());
-        if text.chars().count() > MAX_BLOCK.max(desc.chars().count() * 3 / 2) {
+        if text.chars().count() > MAX_BLOCK.max(desc_chars * 3 / 2) {
             return None;
         }
-        if text.contains(&needle) {
-            if node.is(NOT_LEDE) || node.ancestors(None).iter().any(|a| a.is(NOT_LEDE)) {
+        if text.contains(needle) {
+            let not_lede = |n: &NodeRef| n.is(NOT_LEDE) || n.is(HIDDEN);
+            if not_lede(&node) || node.ancestors(None).iter().any(not_lede) {
                 return None;
             }
-            return Some(Lede { needle, text });
+            return Some(Lede { needle: needle.to_string(), text });
         }
-        node = node.parent().filter(|p| p.id != body.id)?;
+        node = node.parent().filter(|p| p.id != body)?;
     }
 }
 

@@ -60,13 +60,18 @@ pub struct Rules {
     /// Removed from the page before the article is chosen, and from the
     /// feed's own content.
     pub remove: Vec<Selector>,
+    /// One of newsmirror's own site rules: written against the site's
+    /// layout of one day, so on a page of an older or newer layout its
+    /// `content` can name a stub, and the page's own reading is tried too.
+    /// A source's configured rule is its owner's word and always wins.
+    pub(super) built_in: bool,
 }
 
 impl Rules {
     /// Compile `content` and `remove` selectors; the error names the bad one.
     pub fn new<S: AsRef<str>>(content: &[S], remove: &[S]) -> Result<Rules, String> {
         let compile = |list: &[S]| list.iter().map(|s| Selector::new(s.as_ref())).collect::<Result<Vec<_>, _>>();
-        Ok(Rules { content: compile(content)?, remove: compile(remove)? })
+        Ok(Rules { content: compile(content)?, remove: compile(remove)?, built_in: false })
     }
 }
 
