@@ -356,31 +356,11 @@ impl Fetcher {
         let path = url.to_file_path().map_err(|_| FetchError::Other(format!("not a local file URL: {url}")))?;
         let shown = path.display().to_string();
         let file_err = |source| FetchError::File { path: shown.clone(), source };
-        let limit = self.settings.max_body;
-        // One trip to a blocking thread for the size and the bytes: a run
-        // of thousands of local feeds paid two per feed.
-        let read = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {
-            use std::io::Read;
-            let file = std::fs::File::open(&path)?;
-            let meta = file.metadata()?;
-            if meta.len() > limit {
-                return Ok(None);
-            }
-            let mut bytes = Vec::new();
-            if meta.is_file() {
-                // Sized by the file, in one read.
-                (&file).read_to_end(&mut bytes)?;
-            } else {
-                // A device or a pipe states no size: read no more than the limit.
-                (&file).take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-            }
-            Ok((bytes.len() as u64 <= limit).then_some(bytes))
-        })
-        .await
-        .map_err(|e| FetchError::Other(format!("{shown}: {e}")))?;
-        let Some(bytes) = read.map_err(file_err)? else {
-            return Err(FetchError::TooLarge { limit });
-        };
+        let meta = tokio::fs::metadata(&path).await.map_err(file_err)?;
+        if meta.len() > self.settings.max_body {
+            return Err(FetchError::TooLarge { limit: self.settings.max_body });
+        }
+        let bytes = tokio::fs::read(&path).await.map_err(file_err)?;
         Ok(Fetched::Body(Body {
             bytes,
             charset: None,
