@@ -173,16 +173,15 @@ pub fn run(
             while let Some(Some((i, source, fetched))) = results.next().now_or_never() {
                 waiting.insert(i, (source, fetched));
             }
-            while let Some((source, fetched)) = waiting.remove(&next_index) {
+            let mut group = Vec::new();
+            while let Some(ready) = waiting.remove(&next_index) {
                 next_index += 1;
-                let outcome = write(&mut store, &mut captures, &source, fetched);
-                let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome };
+                group.push(ready);
+            }
+            write_group(&mut store, &mut captures, group, &stop, |entry| {
                 on_source(&entry);
                 report.sources.push(entry);
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-            }
+            });
             if let Err(e) = store.flush() {
                 tracing::warn!(error = %e, "could not record the end of this group of writes; the next run will check them");
             }
@@ -488,12 +487,15 @@ fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<New, Failu
     if feed.truncated {
         notes.push(format!("the feed was truncated: kept the {count} items complete before the cut"));
     }
+    let seen = match &known {
+        Some(k) => k.known(keys.iter().map(|(_, keys)| keys)),
+        None => vec![false; count],
+    };
     let mut fresh: Vec<(Item, Option<Url>, Keys)> = Vec::new();
-    for (item, (link, keys)) in feed.items.into_iter().zip(keys) {
-        if known.as_ref().is_some_and(|k| k.is_known(&keys)) {
-            continue;
+    for ((item, (link, keys)), seen) in feed.items.into_iter().zip(keys).zip(seen) {
+        if !seen {
+            fresh.push((item, link, keys));
         }
-        fresh.push((item, link, keys));
     }
     let dates: Vec<_> = fresh.iter().enumerate().map(|(i, (item, _, _))| (i, item.published)).collect();
     let (kept, waiting) = items::newest(&dates, source.max_items);
@@ -533,31 +535,83 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Se
     }
 }
 
-fn write(store: &mut Store, history: &mut Captures, source: &Source, fetched: Fetch) -> Outcome {
-    let (outcome, validators) = match fetched {
-        Fetch::NotModified => (Outcome::NotModified, None),
-        Fetch::Failed(e) => (Outcome::Failed(e), None),
-        Fetch::Ready { items, posts, validators, checked, notes, complete, failure } => {
-            // A feed cut by `max_items` forgets its validators (stores none).
-            let validators = if complete { validators } else { Validators::default() };
-            match (store.write_posts(&source.name, posts, checked), failure) {
-                (Ok(written), None) => {
-                    let written = history.record(&source.name, written);
-                    (Outcome::Fetched { items, written, notes }, Some(validators))
+/// A source of a group on its way to its outcome.
+enum Step {
+    Done(Outcome),
+    /// Its posts are planned in the group's [`store_mod::Batch`].
+    Planned {
+        items: usize,
+        validators: Validators,
+        notes: Vec<String>,
+        complete: bool,
+        failure: Option<Failure>,
+    },
+}
+
+/// Write a group of sources, consecutive in config order, and report each
+/// in that order: their posts named in order, their intents recorded in one
+/// transaction, their files put in place. A signal stops the group after
+/// the source in hand; the files of the rest are removed.
+fn write_group(
+    store: &mut Store,
+    history: &mut Captures,
+    group: Vec<(Source, Fetch)>,
+    stop: &AtomicBool,
+    mut report: impl FnMut(SourceReport),
+) {
+    let mut batch = store_mod::Batch::default();
+    let steps: Vec<(Source, Step)> = group
+        .into_iter()
+        .map(|(source, fetched)| {
+            let step = match fetched {
+                Fetch::NotModified => Step::Done(Outcome::NotModified),
+                Fetch::Failed(e) => Step::Done(Outcome::Failed(e)),
+                Fetch::Ready { items, posts, validators, checked, notes, complete, failure } => {
+                    match store.plan(&mut batch, &source.name, posts, checked) {
+                        Ok(()) => Step::Planned { items, validators, notes, complete, failure },
+                        Err(e) => Step::Done(Outcome::Failed(Failure::Store(e.to_string()))),
+                    }
                 }
-                (Err(e), _) => (Outcome::Failed(Failure::Store(e.to_string())), None),
-                (Ok(written), Some(e)) => {
-                    history.record(&source.name, written);
-                    (Outcome::Failed(e), None)
+            };
+            (source, step)
+        })
+        .collect();
+    let mut placing = store.begin(batch);
+    for (source, step) in steps {
+        let (outcome, validators) = match step {
+            Step::Done(outcome) => (outcome, None),
+            Step::Planned { items, validators, notes, complete, failure } => {
+                // A feed cut by `max_items` forgets its validators (stores none).
+                let validators = if complete { validators } else { Validators::default() };
+                let written = match &mut placing {
+                    Ok(placing) => store.put_in_place(placing).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                match (written, failure) {
+                    (Ok(written), None) => {
+                        let written = history.record(&source.name, written);
+                        (Outcome::Fetched { items, written, notes }, Some(validators))
+                    }
+                    (Err(e), _) => (Outcome::Failed(Failure::Store(e)), None),
+                    (Ok(written), Some(e)) => {
+                        history.record(&source.name, written);
+                        (Outcome::Failed(e), None)
+                    }
                 }
             }
+        };
+        match &outcome {
+            Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e.kind(), &e.to_string()),
+            _ => store.record_success(&source.name, &source.url, validators.as_ref()),
         }
-    };
-    match &outcome {
-        Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e.kind(), &e.to_string()),
-        _ => store.record_success(&source.name, &source.url, validators.as_ref()),
+        report(SourceReport { name: source.name.clone(), url: source.url.clone(), outcome });
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
     }
-    outcome
+    if let Ok(placing) = placing {
+        store.end(placing);
+    }
 }
 
 /// Resolves when SIGINT (Ctrl-C) or SIGTERM arrives, after raising `flag`

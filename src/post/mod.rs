@@ -107,9 +107,17 @@ impl Post {
     }
 
     fn push_content(&self, out: &mut String) {
-        for line in self.content.split('\n') {
-            out.push_str(line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'));
+        fn trimmed(line: &str) -> &str {
+            line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
         }
+        // `memchr` rather than `split('\n')`, whose byte-at-a-time search
+        // was 8% of the instructions of a raw run.
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', self.content.as_bytes()) {
+            out.push_str(trimmed(&self.content[start..end]));
+            start = end + 1;
+        }
+        out.push_str(trimmed(&self.content[start..]));
     }
 }
 

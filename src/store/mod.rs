@@ -28,6 +28,7 @@ mod lock;
 mod reader;
 mod reconcile;
 mod settle;
+mod write;
 
 use std::collections::HashSet;
 use std::fs;
@@ -37,11 +38,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::fetch::Validators;
 pub use identity::Keys;
 pub use reader::{KeyReader, KeyReaders};
+pub use write::{Batch, Placing};
 
 pub const STATE_DIR: &str = ".newsmirror";
 const TMP_PREFIX: &str = ".newsmirror-tmp-";
@@ -94,10 +96,13 @@ pub struct Staged {
 /// Writes rendered posts to temporary files from any thread, so a post's
 /// contents leave memory as soon as it is rendered and the flushes of many
 /// posts overlap. What it writes is invisible to the archive (see
-/// [`Store::write_posts`]) and removed at the next start if never named.
+/// [`Store::plan`]) and removed at the next start if never named.
 #[derive(Debug, Clone)]
 pub struct Stager {
     posts_dir: PathBuf,
+    /// The process id in temporary names, read once: each read is a
+    /// system call, and a run stages tens of thousands of posts.
+    pid: u32,
 }
 
 /// Temporary names are unique within the process, across threads.
@@ -106,7 +111,7 @@ static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 impl Stager {
     pub fn stage(&self, post: NewPost) -> Result<Staged, StoreError> {
         let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = self.posts_dir.join(format!("{TMP_PREFIX}{}-{n}", std::process::id()));
+        let tmp = self.posts_dir.join(format!("{TMP_PREFIX}{}-{n}", self.pid));
         let io = |source| StoreError::Io { path: self.posts_dir.join(&post.name), source };
         let mut file = fs::File::create_new(&tmp).map_err(io)?;
         // Flushed before the rename: a renamed file is a whole file, even
@@ -303,7 +308,7 @@ impl Store {
 
     /// A handle for workers to stage rendered posts.
     pub fn stager(&self) -> Stager {
-        Stager { posts_dir: self.posts_dir.clone() }
+        Stager { posts_dir: self.posts_dir.clone(), pid: std::process::id() }
     }
 
     /// Whether any of `keys` is already in the archive.
@@ -315,110 +320,6 @@ impl Store {
             }
         }
         Ok(false)
-    }
-
-    /// Name and put in place the staged `posts` of one source, in order;
-    /// items already known (or repeated within `posts`) are skipped and
-    /// their files removed. `checked` says the caller has already dropped
-    /// the items the database knew when this run started (see
-    /// [`KeyReader`]), so only this run's own writes need checking here.
-    /// Sources are written in config order, so names collide as FORMAT.md
-    /// says whichever source finished first. Returns the paths written, in
-    /// order, each with its [`Capture`]. Every staged file is either renamed
-    /// or removed.
-    pub fn write_posts(
-        &mut self,
-        source: &str,
-        posts: Vec<Staged>,
-        checked: bool,
-    ) -> Result<Vec<(PathBuf, Option<Capture>)>, StoreError> {
-        let mut planned: Vec<(Staged, String)> = Vec::new();
-        let mut skipped = Vec::new();
-        let mut posts = posts.into_iter();
-        while let Some(post) = posts.next() {
-            // A fingerprint hit is confirmed exactly (this batch, then the
-            // database), so a 64-bit collision can never drop an item.
-            let maybe_seen = post.keys.0.iter().any(|k| self.run_keys.contains(&fingerprint(k)));
-            let in_batch = || planned.iter().any(|(p, _)| p.keys.0.iter().any(|k| post.keys.0.contains(k)));
-            let seen = if maybe_seen && in_batch() {
-                Ok(true)
-            } else if maybe_seen || !checked {
-                self.is_known(&post.keys)
-            } else {
-                Ok(false)
-            };
-            match seen {
-                Ok(true) => skipped.push(post),
-                Ok(false) => {
-                    self.run_keys.extend(post.keys.0.iter().map(|k| fingerprint(k)));
-                    let name = self.reserve_name(&post.name);
-                    planned.push((post, name));
-                }
-                Err(e) => {
-                    discard(
-                        std::iter::once(post).chain(posts).chain(skipped).chain(planned.into_iter().map(|(p, _)| p)),
-                    );
-                    return Err(e);
-                }
-            }
-        }
-        discard(skipped);
-        if planned.is_empty() {
-            return Ok(Vec::new());
-        }
-        let now = chrono::Utc::now().timestamp();
-        let mut entries: Vec<JournalEntry> =
-            planned.iter().map(|(post, name)| JournalEntry { file: name.clone(), keys: post.keys.0.clone() }).collect();
-        let journal = serde_json::to_string(&entries).unwrap_or_default();
-        // Intent first: a kill after this commit leaves a journal entry that
-        // the next start resolves by looking for the files.
-        let batch = self.in_transaction(|tx| {
-            tx.execute("INSERT INTO journal (entries) VALUES (?1)", [&journal])?;
-            let batch = tx.last_insert_rowid();
-            let mut add_post = tx.prepare_cached(
-                "INSERT OR REPLACE INTO posts (file, source, link, written_at) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let mut add_key = tx.prepare_cached("INSERT OR IGNORE INTO keys (key, file) VALUES (?1, ?2)")?;
-            for (post, name) in &planned {
-                add_post.execute(params![name, source, post.link, now])?;
-                for key in &post.keys.0 {
-                    add_key.execute(params![key, name])?;
-                }
-            }
-            Ok(batch)
-        });
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => {
-                discard(planned.into_iter().map(|(p, _)| p));
-                return Err(e);
-            }
-        };
-        let mut written = Vec::with_capacity(planned.len());
-        let mut failure = None;
-        let mut planned = planned.into_iter();
-        for (post, name) in planned.by_ref() {
-            if self.stop.load(Ordering::SeqCst) {
-                discard(std::iter::once(post));
-                break;
-            }
-            let dest = self.posts_dir.join(&name);
-            match rename_noreplace(&post.tmp, &dest) {
-                Ok(()) => written.push((dest, post.capture)),
-                Err(source) => {
-                    discard(std::iter::once(post));
-                    failure = Some(StoreError::Io { path: dest, source });
-                    break;
-                }
-            }
-        }
-        discard(planned.map(|(p, _)| p));
-        let undone = entries.split_off(written.len());
-        self.settling.settle(batch, !written.is_empty(), undone);
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(written),
-        }
     }
 
     fn in_transaction<T>(

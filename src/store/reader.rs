@@ -26,6 +26,22 @@ impl KeyReader {
         let Ok(mut stmt) = self.conn.prepare_cached("SELECT 1 FROM keys WHERE key = ?1") else { return false };
         keys.0.iter().any(|k| stmt.exists([k]).unwrap_or(false))
     }
+
+    /// Whether each of `items` is known, all read in one transaction: a
+    /// lookup on its own takes the database's read lock and, after any
+    /// commit by the writer, reloads the pages it walks, so a feed's items
+    /// share one lock and one reload.
+    pub fn known<'k>(&self, items: impl IntoIterator<Item = &'k Keys>) -> Vec<bool> {
+        let run = |sql: &str| self.conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+        let in_transaction = run("BEGIN").is_ok();
+        let known = items.into_iter().map(|k| self.is_known(k)).collect();
+        // A transaction left open would hold its snapshot, and keep the
+        // writer's checkpoints from emptying the WAL, for the whole run.
+        if in_transaction && run("COMMIT").is_err() {
+            let _ = run("ROLLBACK");
+        }
+        known
+    }
 }
 
 /// The readers of one run, each used by one worker at a time and kept for

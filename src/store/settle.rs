@@ -69,7 +69,7 @@ impl Store {
                 for entry in undone {
                     forget(tx, entry)?;
                 }
-                tx.execute("DELETE FROM journal WHERE batch = ?1", [batch])?;
+                tx.prepare_cached("DELETE FROM journal WHERE batch = ?1")?.execute([batch])?;
             }
             for record in &records {
                 record.apply(tx, now)?;
@@ -94,24 +94,22 @@ impl Record {
         use rusqlite::params;
         match self {
             Record::Success { source, url, validators } => {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO sources (name, url, last_success, failures) VALUES (?1, ?2, ?3, 0)
                      ON CONFLICT(name) DO UPDATE SET url = ?2, last_success = ?3, failures = 0",
-                    params![source, url, now],
-                )?;
+                )?
+                .execute(params![source, url, now])?;
                 if let Some(v) = validators {
-                    tx.execute(
-                        "UPDATE sources SET etag = ?2, last_modified = ?3 WHERE name = ?1",
-                        params![source, v.etag, v.last_modified],
-                    )?;
+                    tx.prepare_cached("UPDATE sources SET etag = ?2, last_modified = ?3 WHERE name = ?1")?
+                        .execute(params![source, v.etag, v.last_modified])?;
                 }
             }
             Record::Failure { source, url, kind, error } => {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO sources (name, url, last_error, last_error_kind, last_error_at, failures) VALUES (?1, ?2, ?3, ?4, ?5, 1)
                      ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_kind = ?4, last_error_at = ?5, failures = failures + 1",
-                    params![source, url, error, kind, now],
-                )?;
+                )?
+                .execute(params![source, url, error, kind, now])?;
             }
         }
         Ok(())
