@@ -7,17 +7,15 @@ use std::sync::OnceLock;
 use dom_query::{Document, NodeRef};
 use regex::Regex;
 
-use super::{SHORT_LINE, drop_node, link_share, regex};
+use super::{SHORT_LINE, drop_node, link_share, regex, short_match};
 
 /// Bylines, datelines, credits and share prompts: short blocks that are
 /// nothing but that.
 fn is_furniture_line(text: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let t = text.trim();
-    if t.is_empty() || t.chars().count() > SHORT_LINE {
-        return false;
-    }
-    regex(
+    short_match(
+        text,
+        SHORT_LINE,
         &RE,
         r"(?x)^[(\[]?\s*(
             (?i:by|von|par|por|di|door|written\ by|text:|author:|autor:)\s+\p{Lu}[\p{L}.'’\-]*(\s+\p{Lu}[\p{L}.'’\-]*){0,3}
@@ -39,7 +37,6 @@ fn is_furniture_line(text: &str) -> bool {
           | \d{1,2}[./]\d{1,2}[./]\d{2,4}(\s*(,|-|–|\|)?\s*\d{1,2}[:.]\d{2}\s*(?i:uhr|am|pm)?)?
         )\W*$",
     )
-    .is_match(t)
 }
 
 /// The page's own controls and notices, kept as text when the article was
@@ -48,15 +45,12 @@ fn is_furniture_line(text: &str) -> bool {
 /// footers, ad labels. Short blocks only, matched anywhere in them.
 fn is_widget_line(text: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let t = text.trim();
-    if t.is_empty() || t.chars().count() > 200 {
-        return false;
-    }
-    regex(
+    short_match(
+        text,
+        200,
         &RE,
         r"(?i)(war (der|dieser) (artikel|beitrag) (nützlich|hilfreich)|noch keine bewertungen|artikel bewerten|(diesen|den) (artikel|beitrag) (mit anderen )?teilen|artikel gefallen\?|eingeloggt sein|logged in to (post|comment)|kommentare insgesamt|^\d*\s*keine kommentare|akismet|um den inhalt von .{0,60} zu laden|^inhalt laden|^bild (anzeigen|schließen)|zum vergrößern|^vergrößern$|dieser eintrag wurde .{0,30}veröffentlicht|^der beitrag wurde am|abgelegt unter|zeige alle beiträge|this entry was posted|^posted in .{0,80}tagged|^-?\s*anzeige\s*-?$|^(lade|load|loading|mehr|more|weitere) (weitere |more )?(inhalte|artikel|beiträge|posts|stories|articles|laden|anzeigen)\W*$|^(quellen|sources?) (ausblenden|einblenden|anzeigen|hide|show)$|^((von|by)\s*:|(kontakt|contact|pressekontakt)\s*:?)$|^advertisement:?$|^loading\.{3}$|^(titelbild|beitragsbild|aufmacherbild|bildquelle|crédits? photos?|crédito|imagen)\s*:)",
     )
-    .is_match(t)
 }
 
 /// Notices the page sets into the text for its own sake: affiliate
@@ -66,15 +60,12 @@ fn is_widget_line(text: &str) -> bool {
 /// uses.
 fn is_notice_line(text: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let t = text.trim();
-    if t.is_empty() || t.chars().count() > 400 {
-        return false;
-    }
-    regex(
+    short_match(
+        text,
+        400,
         &RE,
         r"(?i)(^\W*affiliate-?links?\W*$|^\W*\(?(enthält |mit )?(affiliate|partner|provisions)-?links?\)?\s*[:*]|(?-u:\b)(contains|may contain|includes?) (affiliate links|references to products)|(?-u:\b)we (may )?(receive|earn) (a )?(small )?(compensation|commission)(?-u:\b)|ohne (dein|ihr)(e|en)? (einverständnis|zustimmung)|^\W*datenschutzeinstellungen (verwalten|anpassen)\W*$|^\W*\S+ freischalten\W*$|^\W*(externe[nr]? )?inhalte? (laden|anzeigen|entsperren)\W*$|(?-u:\b)(accept|manage) (all )?cookies(?-u:\b)|(?-u:\b)cookie (settings|preferences)(?-u:\b)|(?-u:\b)is not responsible for the (opinions|views|content)(?-u:\b))",
     )
-    .is_match(t)
 }
 
 /// The line a blog engine sets under a post: where it was filed, its tags,
@@ -82,15 +73,12 @@ fn is_notice_line(text: &str) -> bool {
 /// byline (a tag list), so it is known by how it starts.
 fn is_footer_line(text: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let t = text.trim();
-    if t.is_empty() || t.chars().count() > 600 {
-        return false;
-    }
-    regex(
+    short_match(
+        text,
+        600,
         &RE,
         r"(?i)^\W*(this (entry|post|article) was (posted|filed|published)(?-u:\b)|posted in(?-u:\b).{0,200}(?-u:\b)(tagged|bookmark|permalink)|filed (under|in)\s*:|(dieser|der) (eintrag|beitrag|artikel) wurde(?-u:\b).{0,120}(?-u:\b)(veröffentlicht|abgelegt)|dieser (text|artikel|beitrag) (wurde|ist) (veröffentlicht )?unter (der|einer) lizenz|erstellt am(?-u:\b).{0,80}(?-u:\b)(abgelegt|kategorie)|(veröffentlicht|publiziert) (am|in|von)(?-u:\b).{0,120}(?-u:\b)(abgelegt unter|verschlagwortet|schlagwörter))",
     )
-    .is_match(t)
 }
 
 pub(super) fn remove_lines(doc: &Document) -> bool {

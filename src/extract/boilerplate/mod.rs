@@ -247,6 +247,14 @@ fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("built-in pattern"))
 }
 
+/// Whether `text`, trimmed, is a line of at most `max_chars` characters
+/// that `pattern` matches; the length is looked at first, as it is much
+/// cheaper than the pattern on the long blocks most text is in.
+fn short_match(text: &str, max_chars: usize, cell: &'static OnceLock<Regex>, pattern: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty() && t.chars().count() <= max_chars && regex(cell, pattern).is_match(t)
+}
+
 /// A heading that introduces a list of other stories or the comments.
 fn is_more_heading(text: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
