@@ -273,8 +273,11 @@ fn remove_headed_lists(doc: &Document, total: usize) -> bool {
             continue;
         }
         let text = h.text();
-        let about_author = text.chars().count() <= 60 && is_author_heading(&text);
-        if text.chars().count() > 60 || !(about_author || is_more_heading(&text)) {
+        if text.chars().count() > 60 {
+            continue;
+        }
+        let about_author = is_author_heading(&text);
+        if !(about_author || is_more_heading(&text)) {
             continue;
         }
         // The heading and the list right after it; a heading alone (a
