@@ -235,6 +235,62 @@ fn incremental_builds_touch_only_what_changed_and_drop_deleted_posts() {
 }
 
 #[test]
+fn a_build_with_nothing_new_writes_nothing_and_any_changed_input_builds_again() {
+    let site = tempfile::tempdir().unwrap();
+    let s = site.path();
+    std::fs::write(s.join("newsmirror.toml"), "[site]\ntitle = \"Mirror one\"\n").unwrap();
+    for day in 1..=4 {
+        post(s, day, &format!("Story {day}"), "News", false);
+    }
+    // Two posts with one URL: the build says so every time, not only when
+    // it had work to do.
+    std::fs::write(
+        s.join("_posts/2024-03-04-Story 4.markdown"),
+        std::fs::read(s.join("_posts/2024-03-04-Story 4.md")).unwrap(),
+    )
+    .unwrap();
+    std::fs::create_dir_all(s.join("assets")).unwrap();
+    std::fs::write(s.join("assets/note.txt"), "first note").unwrap();
+    std::fs::write(s.join("about.md"), "# About\n\nFirst words.\n").unwrap();
+    let first = build(s);
+    assert!(first.contains("URL taken by an earlier post"), "{first}");
+    let out = s.join("_site");
+
+    let again = build(s);
+    assert!(again.contains("built 5 posts") && again.contains(" 0 written, 0 deleted"), "{again}");
+    assert!(again.contains("URL taken by an earlier post"), "{again}");
+    let files = |said: &str| said.split(" files,").next().unwrap().rsplit(' ').next().unwrap().to_string();
+    assert_eq!(files(&again), files(&first), "{again}");
+
+    // Each kind of input, changed, reaches the site.
+    let story2 = s.join("_posts/2024-03-02-Story 2.md");
+    let text = std::fs::read_to_string(&story2).unwrap().replace("Body of Story 2.", "Body of Story 2, corrected.");
+    std::fs::write(&story2, text).unwrap();
+    assert!(written(&build(s)) > 0);
+    assert!(read(&out.join("news/2024/03/02/Story-2.html")).contains("corrected"));
+
+    std::fs::write(s.join("assets/note.txt"), "second note").unwrap();
+    build(s);
+    assert_eq!(read(&out.join("assets/note.txt")), "second note");
+
+    std::fs::write(s.join("about.md"), "# About\n\nSecond words.\n").unwrap();
+    build(s);
+    assert!(read(&out.join("about.html")).contains("Second words."));
+
+    std::fs::write(s.join("newsmirror.toml"), "[site]\ntitle = \"Mirror two\"\n").unwrap();
+    build(s);
+    assert!(read(&out.join("index.html")).contains("Mirror two"));
+
+    // The output wiped (its front page gone): everything is written again.
+    std::fs::remove_dir_all(&out).unwrap();
+    let rebuilt = build(s);
+    assert!(written(&rebuilt) > 20, "{rebuilt}");
+    assert!(read(&out.join("index.html")).contains("Mirror two"));
+    assert!(out.join("news/2024/03/01/Story-1.html").is_file() && out.join("assets/note.txt").is_file());
+    assert_eq!(written(&build(s)), 0);
+}
+
+#[test]
 fn a_month_archive_is_paginated_like_the_home_page() {
     let site = tempfile::tempdir().unwrap();
     std::fs::write(site.path().join("newsmirror.toml"), "[site]\nper_page = 5\n").unwrap();

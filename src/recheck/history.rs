@@ -205,10 +205,7 @@ impl Index {
 
     /// Read new whole lines of every file under `_changes/`.
     pub fn ingest(&self) -> Result<(), HistoryError> {
-        let mut files = Vec::new();
-        walk(&self.site.join(CHANGES_DIR), &mut files);
-        files.sort();
-        for file in files {
+        for file in files(&self.site) {
             let rel = file.strip_prefix(&self.site).unwrap_or(&file).to_string_lossy().replace('\\', "/");
             let done: i64 = self
                 .db(self.conn.query_row("SELECT offset FROM files WHERE path = ?1", [&rel], |r| r.get(0)).optional())?
@@ -361,6 +358,15 @@ impl Index {
 struct StoredText {
     hash: String,
     text: String,
+}
+
+/// The history files under `_changes/`, sorted: everything the index and
+/// the site's change pages are made from.
+pub fn files(site: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    walk(&site.join(CHANGES_DIR), &mut files);
+    files.sort();
+    files
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {

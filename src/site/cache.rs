@@ -2,8 +2,7 @@
 //! only the files that changed: `DIR/.newsmirror/build-posts`, one
 //! tab-separated line per post, valid for one set of URL rules.
 
-use std::collections::HashMap;
-use std::io::Write;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -62,24 +61,23 @@ fn parse_line(line: &str) -> Option<(String, (Stamp, PostMeta))> {
 }
 
 pub fn save(path: &Path, rules: u64, posts: &[(Stamp, &PostMeta)]) -> std::io::Result<()> {
-    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-    let mut text = format!("rules\t{rules:016x}\tv2\n").into_bytes();
+    // Pushed field by field, not through `write!`: at 100,000 posts the
+    // formatting machinery was a third of a build that added ten.
+    let mut text = format!("rules\t{rules:016x}\tv2\n");
+    text.reserve(posts.iter().map(|(_, m)| m.rel.len() + m.title.len() + m.excerpt.len() + 200).sum());
     for (stamp, m) in posts {
-        writeln!(
-            text,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            clean(&m.rel),
-            stamp.size,
-            stamp.mtime_ns,
-            clean(&m.title),
-            m.date.timestamp_millis(),
-            clean(&m.author),
-            clean(&m.from),
-            clean(&m.source),
-            u8::from(m.comments),
-            clean(&m.path),
-            clean(&m.excerpt)
-        )?;
+        let numbers = [stamp.size.to_string(), stamp.mtime_ns.to_string()];
+        let date = m.date.timestamp_millis().to_string();
+        let fields = [&m.rel, &numbers[0], &numbers[1], &m.title, &date, &m.author, &m.from, &m.source];
+        for f in fields {
+            push_field(&mut text, f);
+            text.push('\t');
+        }
+        text.push_str(if m.comments { "1\t" } else { "0\t" });
+        push_field(&mut text, &m.path);
+        text.push('\t');
+        push_field(&mut text, &m.excerpt);
+        text.push('\n');
     }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
@@ -87,4 +85,13 @@ pub fn save(path: &Path, rules: u64, posts: &[(Stamp, &PostMeta)]) -> std::io::R
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)?;
     std::fs::rename(tmp, path)
+}
+
+/// A field never holds the record's separators.
+fn push_field(text: &mut String, s: &str) {
+    if s.contains(['\t', '\n', '\r']) {
+        text.push_str(&s.replace(['\t', '\n', '\r'], " "));
+    } else {
+        text.push_str(s);
+    }
 }

@@ -36,6 +36,18 @@ pub struct Changes {
     pub language: Language,
 }
 
+/// The history files and their stamps: what the change pages are made from
+/// (the index in `.newsmirror/` is only a cache of them).
+pub fn stamps(site: &Path) -> Vec<(String, super::cache::Stamp)> {
+    crate::recheck::history::files(site)
+        .into_iter()
+        .filter_map(|path| {
+            let stamp = super::cache::Stamp::of(&std::fs::metadata(&path).ok()?);
+            Some((path.strip_prefix(site).unwrap_or(&path).to_string_lossy().into_owned(), stamp))
+        })
+        .collect()
+}
+
 /// Entries in `/changes/atom.xml` and in each list of `/changes/`.
 const RECENT: usize = 50;
 

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use minijinja::{Value, context};
 
+use super::cache::Stamp;
 use super::output::signature;
-use super::{Ctx, permalink, posts, read_text, render};
+use super::{Ctx, Settings, permalink, posts, read_text, render};
 
 /// Never part of the output, whatever `exclude` says.
 const ALWAYS_OUT: &[&str] = &[
@@ -23,23 +24,34 @@ const ALWAYS_OUT: &[&str] = &[
     "package-lock.json",
 ];
 
-pub fn write_pages_and_static(ctx: &Ctx, site: &Path, out_dir: &Path) {
+/// The pages and static files of the site, with their stamps, in a stable
+/// order: what [`write_pages_and_static`] makes the output from.
+pub fn find(site: &Path, out_dir: &Path, settings: &Settings) -> Vec<(String, Stamp)> {
     let mut found = Vec::new();
-    collect(site, site, out_dir, ctx, &mut found);
-    for rel in found {
-        let path = site.join(&rel);
-        let Ok(meta) = std::fs::metadata(&path) else { continue };
-        let stamp = super::cache::Stamp::of(&meta);
+    collect(site, site, out_dir, settings, &mut found);
+    found.sort();
+    found
+        .into_iter()
+        .filter_map(|rel| {
+            let stamp = Stamp::of(&std::fs::metadata(site.join(&rel)).ok()?);
+            Some((rel, stamp))
+        })
+        .collect()
+}
+
+pub fn write_pages_and_static(ctx: &Ctx, site: &Path, found: &[(String, Stamp)]) {
+    for (rel, stamp) in found {
         let is_page = rel.ends_with(".md") || rel.ends_with(".markdown");
         if is_page {
-            page(ctx, site, &rel, stamp);
+            page(ctx, site, rel, *stamp);
         } else {
-            ctx.out.produce(&rel, signature((&rel, stamp)), || std::fs::read(&path).map_err(|e| e.to_string()));
+            let path = site.join(rel);
+            ctx.out.produce(rel, signature((rel, *stamp)), || std::fs::read(&path).map_err(|e| e.to_string()));
         }
     }
 }
 
-fn collect(site: &Path, dir: &Path, out_dir: &Path, ctx: &Ctx, found: &mut Vec<String>) {
+fn collect(site: &Path, dir: &Path, out_dir: &Path, settings: &Settings, found: &mut Vec<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let path = e.path();
@@ -49,12 +61,12 @@ fn collect(site: &Path, dir: &Path, out_dir: &Path, ctx: &Ctx, found: &mut Vec<S
             || name.ends_with('~')
             || path == out_dir
             || ALWAYS_OUT.contains(&rel.as_str())
-            || ctx.settings.exclude.iter().any(|x| x.trim_matches('/') == rel || x.trim_matches('/') == name)
+            || settings.exclude.iter().any(|x| x.trim_matches('/') == rel || x.trim_matches('/') == name)
         {
             continue;
         }
         match e.file_type() {
-            Ok(t) if t.is_dir() => collect(site, &path, out_dir, ctx, found),
+            Ok(t) if t.is_dir() => collect(site, &path, out_dir, settings, found),
             // The front page is the theme's.
             Ok(t) if t.is_file() && !(dir == site && name.starts_with("index.")) => found.push(rel),
             _ => {}
@@ -62,7 +74,7 @@ fn collect(site: &Path, dir: &Path, out_dir: &Path, ctx: &Ctx, found: &mut Vec<S
     }
 }
 
-fn page(ctx: &Ctx, site: &Path, rel: &str, stamp: super::cache::Stamp) {
+fn page(ctx: &Ctx, site: &Path, rel: &str, stamp: Stamp) {
     let Some(text) = read_text(&site.join(rel)) else { return };
     let (fm, body) = posts::split_front_matter(&text);
     let fields = fm.map(posts::front_matter).unwrap_or_default();

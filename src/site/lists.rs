@@ -105,10 +105,7 @@ fn list_page(
     compact: bool,
     show_source: bool,
 ) {
-    let members: Vec<(&str, &str, i64, &str)> = posts
-        .iter()
-        .map(|e| (e.url.as_str(), e.meta.title.as_str(), e.meta.date.timestamp(), e.meta.excerpt.as_str()))
-        .collect();
+    let members: Vec<u64> = posts.iter().map(|e| e.list_sig).collect();
     let sig = signature((ctx.fingerprint, &members, heading, &newer, &older, &feed, compact, show_source));
     ctx.out.produce(file, sig, || {
         let items: Vec<Value> = posts.iter().map(|e| post_value(ctx, e)).collect();

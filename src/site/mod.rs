@@ -10,6 +10,7 @@ mod cache;
 pub mod changes;
 mod feeds;
 mod files;
+mod inputs;
 pub mod lang;
 mod lists;
 pub mod output;
@@ -21,6 +22,8 @@ pub mod serve;
 pub mod settings;
 
 use std::collections::HashMap;
+
+use foldhash::HashSetExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -75,6 +78,9 @@ pub struct Entry {
     /// Output file relative to the output directory.
     pub file: String,
     pub source_slug: String,
+    /// Everything a list shows of the post (its source too, which a URL
+    /// need not name), hashed once: a post is on three lists.
+    pub list_sig: output::Signature,
 }
 
 /// Everything the page renderers share.
@@ -119,21 +125,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     let settings = Settings::load(&opts.site, &opts.settings).map_err(SiteError::Settings)?;
     let theme = Theme::load(&opts.site).map_err(SiteError::Settings)?;
     let state = opts.site.join(".newsmirror");
-    let out = Output::open(&opts.out, &state.join("build-manifest"))
-        .map_err(|source| SiteError::Io { path: opts.out.clone(), source })?;
 
     let mut dirs = vec!["_posts"];
     if settings.archived {
         dirs.push("archived");
     }
     let (files, skipped) = posts::discover(&opts.site, &dirs);
-    tracing::debug!(elapsed = ?started.elapsed(), files = files.len(), "posts found");
-    let url_rules = signature((&settings.permalink, format!("{:?}", settings.url_zone)));
-    let cached = cache::load(&state.join("build-posts"), url_rules);
-    tracing::debug!(elapsed = ?started.elapsed(), "cache loaded");
-    let rules = posts::UrlRules { permalink: &settings.permalink, zone: settings.url_zone };
-    // Stat in parallel, then take unchanged posts out of the cache (moved,
-    // not cloned) and read only the others.
     let stamps: Vec<Option<(String, Stamp)>> = files
         .par_iter()
         .map(|path| {
@@ -142,6 +139,40 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
             Some((rel, stamp))
         })
         .collect();
+    let pages = files::find(&opts.site, &opts.out, &settings);
+    tracing::debug!(elapsed = ?started.elapsed(), files = files.len(), "posts found");
+    let inputs = signature((
+        env!("CARGO_PKG_VERSION"),
+        RENDER_VERSION,
+        theme.fingerprint,
+        format!("{settings:?}"),
+        format!("{:?}", opts.settings),
+        &stamps,
+        &pages,
+        changes::stamps(&opts.site),
+    ));
+    let record = state.join("build-inputs");
+    if let Some(done) = unchanged(&record, &opts.out, inputs) {
+        tracing::debug!(elapsed = ?started.elapsed(), "nothing changed since the last build");
+        return Ok(BuildReport {
+            posts: done.posts,
+            counts: output::Counts { files: done.files, written: 0, deleted: 0 },
+            skipped,
+            url_clashes: done.clashes,
+            unreadable: Vec::new(),
+            elapsed: started.elapsed(),
+        });
+    }
+    inputs::forget(&record).map_err(|source| SiteError::Io { path: record.clone(), source })?;
+    let out = Output::open(&opts.out, &state.join("build-manifest"))
+        .map_err(|source| SiteError::Io { path: opts.out.clone(), source })?;
+
+    let url_rules = signature((&settings.permalink, format!("{:?}", settings.url_zone)));
+    let cached = cache::load(&state.join("build-posts"), url_rules);
+    tracing::debug!(elapsed = ?started.elapsed(), "cache loaded");
+    let rules = posts::UrlRules { permalink: &settings.permalink, zone: settings.url_zone };
+    // Take unchanged posts out of the cache (moved, not cloned) and read
+    // only the others.
     let mut cached = cached;
     let mut read: Vec<(Stamp, PostMeta)> = Vec::with_capacity(files.len());
     let mut stale = Vec::new();
@@ -201,7 +232,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     lists::write_all(&ctx, &entries);
     tracing::debug!(elapsed = ?started.elapsed(), "lists");
     feeds::write_all(&ctx, &opts.site, &entries, &bodies);
-    files::write_pages_and_static(&ctx, &opts.site, &opts.out);
+    files::write_pages_and_static(&ctx, &opts.site, &pages);
     write_fixed_pages(&ctx);
     changes::write_all(&ctx, &changes, &entries);
     tracing::debug!(elapsed = ?started.elapsed(), "feeds and pages");
@@ -218,9 +249,31 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
     search::write(&out, &docs);
     tracing::debug!(elapsed = ?started.elapsed(), "search");
 
+    let root = out.root().to_string_lossy().into_owned();
     let counts = out.finish().map_err(SiteError::Output)?;
     let unreadable = unreadable.into_inner().unwrap_or_else(|p| p.into_inner());
+    // A post that could not be read is tried again next time.
+    if unreadable.is_empty() {
+        let done = inputs::Record {
+            inputs,
+            root,
+            posts: entries.len(),
+            files: counts.files,
+            clashes: url_clashes.iter().take(inputs::CLASHES_KEPT).cloned().collect(),
+        };
+        if let Err(e) = inputs::save(&record, &done) {
+            tracing::warn!(path = %record.display(), error = %e, "cannot save the build record; the next build does all its work");
+        }
+    }
     Ok(BuildReport { posts: entries.len(), counts, skipped, url_clashes, unreadable, elapsed: started.elapsed() })
+}
+
+/// The last complete build's record, if it was made from `inputs` into
+/// the same output directory, which still has its front page.
+fn unchanged(record: &Path, out: &Path, inputs: output::Signature) -> Option<inputs::Record> {
+    let done = inputs::load(record).filter(|r| r.inputs == inputs)?;
+    let root = std::fs::canonicalize(out).ok()?;
+    (root.to_string_lossy() == done.root && root.join("index.html").is_file()).then_some(done)
 }
 
 fn read_text(path: &Path) -> Option<String> {
@@ -240,7 +293,7 @@ fn lossy(bytes: Vec<u8>) -> String {
 /// overwrite one). A URL that names one of the site's own files moves
 /// under `/post/` first.
 fn entries(read: Vec<(Stamp, PostMeta)>, settings: &Settings) -> (Vec<Entry>, Vec<String>) {
-    let mut taken = std::collections::HashSet::new();
+    let mut taken = foldhash::HashSet::with_capacity(read.len());
     let mut clashes = Vec::new();
     let mut out = Vec::with_capacity(read.len());
     for (stamp, mut meta) in read {
@@ -252,7 +305,7 @@ fn entries(read: Vec<(Stamp, PostMeta)>, settings: &Settings) -> (Vec<Entry>, Ve
         }
         let base = meta.path.clone();
         let mut n = 2;
-        while !taken.insert(file.to_lowercase()) {
+        while !taken.insert(fold_case(&file)) {
             meta.path = permalink::with_suffix(&base, n);
             file = permalink::output_file(&meta.path);
             n += 1;
@@ -262,9 +315,21 @@ fn entries(read: Vec<(Stamp, PostMeta)>, settings: &Settings) -> (Vec<Entry>, Ve
         }
         let url = format!("{}{}", settings.baseurl, permalink::escape_path(&meta.path));
         let source_slug = source_slug(&meta.source);
-        out.push(Entry { meta, stamp, url, file, source_slug });
+        let list_sig = signature((&url, &meta.title, meta.date.timestamp(), &meta.excerpt, &meta.source));
+        out.push(Entry { meta, stamp, url, file, source_slug, list_sig });
     }
     (out, clashes)
+}
+
+/// `file` as the case-insensitive file systems (macOS, Windows) that serve
+/// clones of the site see it. Most post files are ASCII or CJK, which have
+/// no case: they skip the Unicode tables.
+fn fold_case(file: &str) -> String {
+    if file.chars().all(|c| c.is_ascii() || ('\u{3400}'..='\u{9fff}').contains(&c)) {
+        file.to_ascii_lowercase()
+    } else {
+        file.to_lowercase()
+    }
 }
 
 /// Files the site itself writes: a post whose `permalink:` names one (an
@@ -323,7 +388,9 @@ fn write_posts(ctx: &Ctx, site: &Path, entries: &[Entry], keep: &[bool]) -> Hash
     entries.par_iter().enumerate().for_each(|(i, e)| {
         let prev = i.checked_sub(1).and_then(|p| entries.get(p));
         let next = entries.get(i + 1);
-        let key = |n: Option<&Entry>| n.map(|n| (n.url.clone(), n.meta.title.clone()));
+        fn key(n: Option<&Entry>) -> Option<(&str, &str)> {
+            n.map(|n| (n.url.as_str(), n.meta.title.as_str()))
+        }
         let change = ctx.changes.sig(&e.meta.rel);
         let sig =
             signature((ctx.fingerprint, &e.meta.rel, e.stamp, &e.url, &e.meta.title, key(prev), key(next), change));

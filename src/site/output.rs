@@ -5,7 +5,7 @@
 //! The record lives in `DIR/.newsmirror/build-manifest` (tab-separated: one
 //! line per file), beside the run state.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -231,14 +231,23 @@ impl Output {
                 dir = d.parent();
             }
         }
+        let written = self.written.load(Ordering::Relaxed);
+        let files = current.keys().filter(|k| !k.starts_with('@')).count();
+        // The same files as last time (a wiped output written again counts
+        // as written, but its record needs no saving).
         if current == self.previous && errors.is_empty() && deleted == 0 {
-            return Ok(Counts { files: current.len(), written: 0, deleted: 0 });
+            return Ok(Counts { files, written, deleted: 0 });
         }
         let mut entries: Vec<(&String, &Signature)> = current.iter().collect();
         entries.sort();
         let mut text = format!("root\t{}\n", self.root.display()).into_bytes();
+        text.reserve(entries.iter().map(|(rel, _)| rel.len() + 18).sum());
         for (rel, sig) in entries {
-            let _ = writeln!(text, "{sig:016x}\t{rel}");
+            // By hand: `write!` was most of writing 100,000 lines.
+            text.extend_from_slice(&hex16(*sig));
+            text.push(b'\t');
+            text.extend_from_slice(rel.as_bytes());
+            text.push(b'\n');
         }
         if let Some(parent) = self.manifest.parent() {
             let _ = std::fs::create_dir_all(parent);
@@ -250,6 +259,12 @@ impl Output {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Counts { files: current.len(), written: self.written.load(Ordering::Relaxed), deleted })
+        Ok(Counts { files, written, deleted })
     }
+}
+
+/// `{sig:016x}`.
+fn hex16(sig: Signature) -> [u8; 16] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    std::array::from_fn(|i| DIGITS[((sig >> (60 - 4 * i)) & 0xf) as usize])
 }
