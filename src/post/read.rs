@@ -14,31 +14,81 @@ use yaml_rust2::{Yaml, YamlLoader};
 /// log, not silently dropped; a missing `dir` is an empty archive.
 pub fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let hidden = |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
-    for entry in walkdir::WalkDir::new(dir).into_iter().filter_entry(|e| !hidden(e)) {
-        match entry {
-            Ok(e) if e.file_type().is_file() => out.push(e.into_path()),
+    visit(dir, &mut |path, _| out.push(path));
+    out
+}
+
+/// [`walk`], handing each file's name over with its path: a big archive's
+/// build looks at 100,000 names, and taking them back out of the paths
+/// (`Path::file_name` parses every component) cost more than reading the
+/// directory.
+pub fn visit(dir: &Path, found: &mut impl FnMut(PathBuf, &std::ffi::OsStr)) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot read part of the archive; its posts are left out");
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot read part of the archive; its posts are left out");
+                continue;
+            }
+        };
+        let name = entry.file_name();
+        if name.as_encoded_bytes().first() == Some(&b'.') {
+            continue;
+        }
+        // Links are not followed, as Jekyll's reader does not.
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => visit(&entry.path(), found),
+            Ok(t) if t.is_file() => found(entry.path(), &name),
             Ok(_) => {}
-            Err(e) if e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) && e.depth() == 0 => {}
-            Err(e) => tracing::warn!(error = %e, "cannot read part of the archive; its posts are left out"),
+            Err(e) => tracing::warn!(path = %entry.path().display(), error = %e, "cannot read part of the archive"),
         }
     }
-    out
 }
 
 /// `2021-01-22-title.md` → (2021-01-22, "title").
 pub fn post_date_and_slug(path: &Path) -> Option<(NaiveDate, String)> {
-    let ext = path.extension()?.to_str()?;
+    let (date, slug) = post_name(path.file_name()?.to_str()?)?;
+    Some((date, slug.to_string()))
+}
+
+/// [`post_date_and_slug`] of a file name.
+pub fn post_name(name: &str) -> Option<(NaiveDate, &str)> {
+    // As `Path::file_stem` and `extension` split it: at the last dot, and
+    // a name that is only a dot and an extension has none.
+    let (stem, ext) = name.rsplit_once('.').filter(|(stem, _)| !stem.is_empty())?;
     if !matches!(ext, "md" | "markdown" | "html") {
         return None;
     }
-    let stem = path.file_stem()?.to_str()?;
-    let date = NaiveDate::parse_from_str(stem.get(..10)?, "%Y-%m-%d").ok()?;
+    let date = ymd(stem.get(..10)?)?;
     let slug = stem.get(10..)?.strip_prefix('-')?;
     if slug.is_empty() {
         return None;
     }
-    Some((date, slug.to_string()))
+    Some((date, slug))
+}
+
+/// `%Y-%m-%d` as chrono reads it. Almost every name has exactly four, two
+/// and two digits, read here without chrono's format parser: a big
+/// archive's build asks this of every post file.
+fn ymd(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .map(|d| d.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    match (digits(0..4), b.get(4), digits(5..7), b.get(7), digits(8..10), b.len()) {
+        (Some(y), Some(b'-'), Some(m), Some(b'-'), Some(d), 10) => NaiveDate::from_ymd_opt(y as i32, m, d),
+        _ => NaiveDate::parse_from_str(s, "%Y-%m-%d").ok(),
+    }
 }
 
 /// `---\n…\n---\n` and the rest; `None` front matter when there is none.
@@ -206,6 +256,22 @@ fn from_value(raw: &str) -> Option<String> {
 mod tests {
     use super::*;
     use chrono::Utc;
+
+    #[test]
+    fn names_give_the_dates_chrono_gives() {
+        for name in [
+            "2021-01-22",
+            "2024-02-29",
+            "2023-02-29",
+            "2021-13-01",
+            "2021-1-22x",
+            "+021-01-22",
+            "2021-01-2a",
+            "0000-01-01",
+        ] {
+            assert_eq!(ymd(name), NaiveDate::parse_from_str(name, "%Y-%m-%d").ok(), "{name}");
+        }
+    }
 
     #[test]
     fn the_link_is_read_from_the_head_alone() {

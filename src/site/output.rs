@@ -90,7 +90,8 @@ impl Output {
         let root = &std::fs::canonicalize(root)?;
         let mut previous = HashMap::new();
         // A manifest for another output directory says nothing about this one.
-        if let Ok(text) = std::fs::read_to_string(manifest) {
+        if let Ok(bytes) = std::fs::read(manifest) {
+            let text = super::lossy_borrowed(&bytes);
             let mut lines = text.lines();
             if lines.next() == Some(&*format!("root\t{}", root.display())) {
                 for line in lines {

@@ -150,7 +150,11 @@ pub fn sanitize_path(path: &str) -> String {
     let mut out = String::with_capacity(unified.len() + 1);
     for segment in unified.split('/').filter(|s| !s.is_empty() && *s != "." && *s != "..") {
         out.push('/');
-        out.extend(segment.chars().map(|c| if c.is_control() { '-' } else { c }));
+        if segment.chars().any(char::is_control) {
+            out.extend(segment.chars().map(|c| if c.is_control() { '-' } else { c }));
+        } else {
+            out.push_str(segment);
+        }
     }
     if out.is_empty() || unified.ends_with('/') {
         out.push('/');
