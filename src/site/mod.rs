@@ -243,7 +243,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
             title: &e.meta.title,
             excerpt: &e.meta.excerpt,
             url: &e.url[settings.baseurl.len()..],
-            date: e.meta.date.format("%Y-%m-%d").to_string(),
+            date: {
+                use chrono::Datelike;
+                let d = e.meta.date;
+                format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+            },
             source: &e.meta.source,
         })
         .collect();
