@@ -97,6 +97,22 @@ pub fn choose(bytes: &[u8], http_charset: Option<&str>) -> Choice {
     }
 }
 
+/// [`choose`], then [`decode_as`], in one: valid UTF-8 with non-ASCII
+/// text, the usual feed, is checked once and borrowed, where the two each
+/// made a pass over the whole feed; its declarations are not read, as
+/// they cannot change that choice.
+pub fn choose_and_decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> (Cow<'a, str>, Choice) {
+    let marked = Encoding::for_bom(bytes).is_some() || matches!(bytes, [b'<', 0, ..] | [0, b'<', ..]);
+    if !marked
+        && !bytes.is_ascii()
+        && let Some(text) = UTF_8.decode_without_bom_handling_and_without_replacement(bytes)
+    {
+        return (text, Choice { encoding: UTF_8, reason: "valid UTF-8".into() });
+    }
+    let choice = choose(bytes, http_charset);
+    (decode_as(bytes, choice.encoding), choice)
+}
+
 /// The encoding the bytes or the server declare (BOM, HTTP charset, UTF-16
 /// shape, XML prolog or `<meta>`), with lying declarations overruled; `None`
 /// when nothing declares one.
@@ -270,6 +286,41 @@ mod tests {
         let mut damaged = "<t>新闻 café 中央社</t>".as_bytes().to_vec();
         damaged.insert(3, 0xff);
         assert_eq!(detect(&damaged, None), UTF_8);
+    }
+
+    #[test]
+    fn choosing_and_decoding_at_once_agrees_with_doing_both_on_every_corpus_feed() {
+        let mut samples: Vec<Vec<u8>> = vec![
+            b"\xEF\xBB\xBF<rss>\xe6\x96\xb0</rss>".to_vec(),
+            b"<\0r\0s\0s\0".to_vec(),
+            b"<?xml version=\"1.0\" encoding=\"gbk\"?><t>\xd0\xc2</t>".to_vec(),
+            "<?xml version=\"1.0\" encoding=\"big5\"?><t>新闻 café</t>".as_bytes().to_vec(),
+            b"<rss>ascii only</rss>".to_vec(),
+            b"<t>caf\xe9</t>".to_vec(),
+        ];
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/feeds"))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    samples.push(bytes);
+                }
+            }
+        }
+        for bytes in &samples {
+            for http in [None, Some("iso-8859-1"), Some("utf-8")] {
+                let choice = choose(bytes, http);
+                let expected = (decode_as(bytes, choice.encoding), choice);
+                assert_eq!(
+                    choose_and_decode(bytes, http),
+                    expected,
+                    "{:?}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
+                );
+            }
+        }
     }
 
     #[test]

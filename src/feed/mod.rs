@@ -105,9 +105,8 @@ pub enum FeedError {
 
 /// Decode `bytes` and parse them as RSS, RDF, Atom or JSON Feed.
 pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<Feed, FeedError> {
-    let choice = charset::choose(bytes, opts.http_charset);
+    let (text, choice) = charset::choose_and_decode(bytes, opts.http_charset);
     tracing::debug!(encoding = choice.encoding.name(), reason = %choice.reason, "feed charset");
-    let text = charset::decode_as(bytes, choice.encoding);
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if trimmed.is_empty() {
         return Err(FeedError::Empty);

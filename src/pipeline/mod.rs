@@ -512,13 +512,20 @@ fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<New, Failu
         keep[i] = true;
     }
     let mut pending = Vec::new();
-    for ((item, link, keys), keep) in fresh.into_iter().zip(keep) {
+    for ((mut item, link, keys), keep) in fresh.into_iter().zip(keep) {
         if !keep {
             continue;
         }
+        // A raw draft is the feed's content as is, and nothing reads the
+        // item's copy after drafting: the draft takes it, rather than a
+        // copy of every post's content.
+        let raw_body = source.is_raw().then(|| std::mem::take(&mut item.body));
         let what = || format!("content of {}", link.as_ref().map_or_else(|| item.title.clone(), Url::to_string));
         match items::guarded(what, || content::draft(&item, link.as_ref(), source, &ctx.rules)) {
-            Ok((draft, note)) => {
+            Ok((mut draft, note)) => {
+                if let Some(body) = raw_body {
+                    draft.html = body;
+                }
                 notes.extend(note);
                 pending.push(Pending { item, link, keys, draft });
             }

@@ -27,37 +27,44 @@ pub fn keys_for(source: &Source, feed: &Feed, base: Option<&Url>) -> Vec<(Option
     let base = fetched.or(home_url.as_ref());
     let links: Vec<Option<Url>> =
         feed.items.iter().map(|i| i.link.as_deref().and_then(|l| identity::post_link(l, base))).collect();
+    let mirrored = !source.mirror_hosts.is_empty();
     let id_of = |l: &Url| {
-        identity::mirror_identity(&source.name, l, &source.mirror_hosts).unwrap_or_else(|| identity::identity_link(l))
+        let mirror = mirrored.then(|| identity::mirror_identity(&source.name, l, &source.mirror_hosts)).flatten();
+        mirror.unwrap_or_else(|| identity::identity_link(l))
     };
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for l in links.iter().flatten() {
-        *counts.entry(id_of(l)).or_default() += 1;
-    }
     let title_time = |item: &Item| {
         let title = Some(item.title.trim()).filter(|t| !t.is_empty())?;
         Some(identity::title_time_key(&source.name, title, item.published?))
     };
-    for key in feed.items.iter().filter_map(title_time) {
-        *counts.entry(key).or_default() += 1;
+    // Each item's link identity and title key, made once: the counting and
+    // the keys below both need them.
+    let ids: Vec<Option<String>> = links.iter().map(|l| l.as_ref().map(id_of)).collect();
+    let title_times: Vec<Option<String>> = feed.items.iter().map(title_time).collect();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for key in ids.iter().chain(&title_times).flatten() {
+        *counts.entry(key.as_str()).or_default() += 1;
     }
+    let once = |key: &String| counts.get(key.as_str()) == Some(&1);
     let home = home_url.as_ref().map(id_of);
     feed.items
         .iter()
         .zip(links)
-        .map(|(item, link)| {
-            let id_link =
-                link.as_ref().map(id_of).filter(|l| counts.get(l) == Some(&1) && home.as_deref() != Some(l.as_str()));
-            // A GUID that is a mirror link rotates with the mirror too.
+        .zip(ids.iter().zip(&title_times))
+        .map(|((item, link), (id, title_time))| {
+            let id_link = id.as_ref().filter(|l| once(l) && home.as_deref() != Some(l.as_str()));
+            // A GUID that is a mirror link rotates with the mirror too; a
+            // source without mirror hosts has none to parse it for.
             let guid = item.guid.as_deref().map(|g| {
-                Url::parse(g.trim())
-                    .ok()
+                mirrored
+                    .then(|| Url::parse(g.trim()).ok())
+                    .flatten()
                     .and_then(|u| identity::mirror_identity(&source.name, &u, &source.mirror_hosts))
                     .unwrap_or_else(|| g.to_string())
             });
-            let mut keys = Keys::new(&source.name, guid.as_deref(), id_link.as_deref(), &item.title, &item.body);
-            if let Some(key) = title_time(item).filter(|k| counts.get(k) == Some(&1)) {
-                keys = keys.also(key);
+            let id_link = id_link.map(String::as_str);
+            let mut keys = Keys::new(&source.name, guid.as_deref(), id_link, &item.title, &item.body);
+            if let Some(key) = title_time.as_ref().filter(|k| once(k)) {
+                keys = keys.also(key.clone());
             }
             (link, keys)
         })

@@ -108,7 +108,20 @@ impl Post {
 
     fn push_content(&self, out: &mut String) {
         fn trimmed(line: &str) -> &str {
-            line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            // ASCII white space goes byte by byte; only a line that then
+            // begins or ends with another character (U+3000, U+FEFF) needs
+            // the trim that decodes characters, which was 3% of a raw run.
+            let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+            let bytes = line.as_bytes();
+            let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
+            let end = bytes.iter().rposition(|b| !space(b)).map_or(start, |i| i + 1);
+            let line = &line[start..end];
+            match (line.as_bytes().first(), line.as_bytes().last()) {
+                (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => {
+                    line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                }
+                _ => line,
+            }
         }
         // `memchr` rather than `split('\n')`, whose byte-at-a-time search
         // was 8% of the instructions of a raw run.
@@ -235,6 +248,14 @@ mod tests {
             markdown_link_target("https://e.example/a?q={{x}}&b=(1)"),
             "https://e.example/a?q=%7B%7Bx%7D%7D&b=%281%29"
         );
+    }
+
+    #[test]
+    fn content_lines_lose_white_space_and_byte_order_marks_at_both_ends_only() {
+        let mut post = Post::new(fields("t"), &ctx("2024-01-01T00:00:00Z"));
+        post.content =
+            "<p>a b</p>\n\t<p>c</p>\r\n\u{feff} <i>d</i>\u{3000}\x0b\n \n\nx\n<b> </b> \u{a0}\n史 \n 史\n\x0c".into();
+        assert_eq!(post.content_as_written(), "<p>a b</p><p>c</p><i>d</i>x<b> </b>史史");
     }
 
     #[test]

@@ -240,10 +240,16 @@ impl Store {
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
+        // A checkpoint every 10,000 pages rather than 1,000: a run writing
+        // thousands of posts checkpointed dozens of times, each two fsyncs
+        // and a copy of every page changed since the last: on a disk, an
+        // eighth of a run of 2,000 small feeds. The WAL (up to 40 MB
+        // meanwhile) goes when the run closes the database.
         self.db(self.conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA busy_timeout = 10000;
+             PRAGMA wal_autocheckpoint = 10000;
              CREATE TABLE IF NOT EXISTS posts (
                  file TEXT PRIMARY KEY,
                  source TEXT,
@@ -347,11 +353,11 @@ impl Store {
     }
 
     pub fn validators(&self, source: &str, url: &str) -> Result<Validators, StoreError> {
-        let row = self.db(self
-            .conn
-            .query_row("SELECT etag, last_modified FROM sources WHERE name = ?1 AND url = ?2", [source, url], |r| {
-                Ok(Validators { etag: r.get(0)?, last_modified: r.get(1)? })
-            })
+        // Cached: a run asks once per source, thousands of times.
+        let mut stmt =
+            self.db(self.conn.prepare_cached("SELECT etag, last_modified FROM sources WHERE name = ?1 AND url = ?2"))?;
+        let row = self.db(stmt
+            .query_row([source, url], |r| Ok(Validators { etag: r.get(0)?, last_modified: r.get(1)? }))
             .optional())?;
         Ok(row.unwrap_or_default())
     }

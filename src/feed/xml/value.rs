@@ -48,6 +48,40 @@ fn markup(ctx: &Ctx, inner: &str, mode: Mode) -> String {
     if !inner.contains(['<', '&']) {
         return inner.to_string();
     }
+    if mode.unescape
+        && let Some(value) = lone_cdata(inner)
+    {
+        return value;
+    }
+    walk(ctx, inner, mode)
+}
+
+/// What [`walk`] makes of content that is one CDATA section with nothing
+/// but plain text (no markup, no reference) around it: the text and the
+/// section's body, as written. Most feeds wrap their HTML this way, and
+/// the tokenizer stops at every `>` of that HTML to look for the `]]>`
+/// that one substring search finds.
+fn lone_cdata(inner: &str) -> Option<String> {
+    const OPEN: &str = "<![CDATA[";
+    let open = inner.find(['<', '&'])?;
+    if !inner[open..].starts_with(OPEN) {
+        return None;
+    }
+    let body = open + OPEN.len();
+    let close = body + memchr::memmem::find(&inner.as_bytes()[body..], b"]]>")?;
+    let after = &inner[close + 3..];
+    if after.contains(['<', '&']) {
+        return None;
+    }
+    let mut out = String::with_capacity(inner.len() - OPEN.len() - 3);
+    out.push_str(&inner[..open]);
+    out.push_str(&inner[body..close]);
+    out.push_str(after);
+    Some(out)
+}
+
+/// The content read event by event: see [`html_value`] and [`xhtml_value`].
+fn walk(ctx: &Ctx, inner: &str, mode: Mode) -> String {
     let mut reader = Reader::from_str(inner);
     lenient_config(reader.config_mut());
     let mut out = String::with_capacity(inner.len());
@@ -161,4 +195,52 @@ pub(super) fn text_value(ctx: &Ctx, node: &Node) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every shape of content the one-search path takes or declines, with
+    /// the tokenizer's reading as the oracle.
+    #[test]
+    fn a_lone_cdata_section_reads_as_the_tokenizer_reads_it() {
+        let entities = Entities::default();
+        let ctx = Ctx { src: "", entities: &entities, xhtml_prefixes: &[] };
+        let seed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seed/cna.xml"))
+            .map(|s| {
+                let start = s.find("<![CDATA[").unwrap_or(0);
+                let end = s[start..].find("]]>").map_or(s.len(), |e| start + e + 3);
+                format!("\n{}\n", &s[start..end])
+            })
+            .unwrap_or_default();
+        let cases = [
+            "<![CDATA[<p>a &amp; b</p>]]>",
+            "\n  <![CDATA[ <div><p>史 &nbsp;</p></div> ]]>\n",
+            "<![CDATA[]]>",
+            "<![CDATA[x]]]>",
+            "<![CDATA[a]]>b]]>",
+            "<![CDATA[a]]> tail > with gt",
+            "<![CDATA[a]]>&amp;",
+            "<![CDATA[a]]><![CDATA[b]]>",
+            "<![CDATA[a]]><b>c</b>",
+            "text &amp; <![CDATA[a]]>",
+            "<p>x</p><![CDATA[a]]>",
+            "<!-- c --><![CDATA[a]]>",
+            "<![CDATA[unclosed <p>",
+            "<![CDATA[a]> ]] >",
+            "<![cdata[a]]>",
+            "<!DOCTYPE x><![CDATA[a]]>",
+            "  &lt;p&gt;escaped&lt;/p&gt;",
+            seed.as_str(),
+        ];
+        for inner in cases {
+            for keep_comments in [true, false] {
+                let mode = Mode { keep_comments, unescape: true };
+                assert_eq!(markup(&ctx, inner, mode), walk(&ctx, inner, mode), "{inner:?}");
+            }
+        }
+        assert_eq!(lone_cdata("\n<![CDATA[<p>a</p>]]> "), Some("\n<p>a</p> ".to_string()));
+        assert_eq!(lone_cdata("<![CDATA[a]]><b>"), None);
+    }
 }
