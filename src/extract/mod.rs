@@ -18,6 +18,7 @@ mod fallback;
 mod fragment;
 mod lede;
 mod metadata;
+mod prescan;
 mod rules;
 mod structured;
 
