@@ -338,6 +338,11 @@ mod tests {
         assert!(is_summary(&format!("<p>{}</p><p><a href=x>Continue reading »</a></p>", "word ".repeat(130))));
         assert!(is_summary(&format!("<p>{}……</p>", "中".repeat(400))));
         assert!(is_summary(""));
+        // Only the end is lowered: a long text before it changes nothing,
+        // nor does a character that lowers to two.
+        assert!(is_summary(&format!("<p>{}İ READ MORE</p>", "word ".repeat(130))));
+        assert!(is_summary(&format!("<p>{}İİİİİİİİİİİİİİİİİİİİ...</p>", "word ".repeat(130))));
+        assert!(!is_summary(&format!("<p>{}İİİİİİİİİİİİİİİİİİİİ</p>", "word ".repeat(130))));
     }
 
     #[test]
