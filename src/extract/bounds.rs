@@ -23,6 +23,10 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
+mod names;
+
+use names::{implied_close, is_block, is_formatting, is_raw_text, is_scope_boundary, is_void};
+
 /// Bounds for one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -189,10 +193,10 @@ fn scan<'l>(html: &str, limits: &'l Limits) -> Result<Scan<'l>, OverBound> {
 struct Scan<'a> {
     limits: &'a Limits,
     /// Names of the open elements, lower case.
-    open: Vec<Box<[u8]>>,
+    open: Vec<Name>,
     /// Formatting elements closed by another element's end tag, which the
     /// parser reopens before the next text or inline element.
-    dangling: Vec<Box<[u8]>>,
+    dangling: Vec<Name>,
     /// Open `<svg>` and `<math>` elements: inside them `/>` closes.
     foreign: usize,
     stats: Stats,
@@ -238,8 +242,8 @@ impl Scan<'_> {
             Some(b'/') => {
                 let (name, after) = tag_name(b, lt + 2);
                 let (end, _, _) = tag_end(b, after);
-                if !name.is_empty() {
-                    self.end_tag(&name);
+                if !name.get().is_empty() {
+                    self.end_tag(name.get());
                 }
                 Ok(end)
             }
@@ -250,15 +254,15 @@ impl Scan<'_> {
                 if attributes > self.limits.max_attributes {
                     return Err(OverBound::Attributes { limit: self.limits.max_attributes });
                 }
-                let raw = RAW_TEXT.contains(&name.as_slice());
+                let raw = is_raw_text(name.get());
                 self.escapes(&b[lt..end])?;
-                self.start_tag(name.clone(), self_closing)?;
+                self.start_tag(name, self_closing)?;
                 if raw {
                     // Its content is text up to its own end tag, whatever it
                     // holds; only a <title>'s or <textarea>'s is escaped when
                     // written (a script is written as it is).
-                    let raw_end = raw_text_end(&name, b, end);
-                    if matches!(name.as_slice(), b"title" | b"textarea") {
+                    let raw_end = raw_text_end(name.get(), b, end);
+                    if matches!(name.get(), b"title" | b"textarea") {
                         self.escapes(&b[end..raw_end])?;
                     }
                     return Ok(raw_end);
@@ -273,8 +277,8 @@ impl Scan<'_> {
         }
     }
 
-    fn start_tag(&mut self, name: Vec<u8>, self_closing: bool) -> Result<(), OverBound> {
-        let n = name.as_slice();
+    fn start_tag(&mut self, name: Name, self_closing: bool) -> Result<(), OverBound> {
+        let n = name.get();
         if is_block(n) {
             self.close_in_scope(b"p");
         } else {
@@ -284,7 +288,7 @@ impl Scan<'_> {
             self.close_in_scope(c);
         }
         self.count(1)?;
-        if is_void(n) || (self_closing && self.foreign > 0) || RAW_TEXT.contains(&n) {
+        if is_void(n) || (self_closing && self.foreign > 0) || is_raw_text(n) {
             // A leaf still sits one below the current node.
             self.stats.depth = self.stats.depth.max(self.open.len() + 1);
             return Ok(());
@@ -292,24 +296,24 @@ impl Scan<'_> {
         if matches!(n, b"svg" | b"math") {
             self.foreign += 1;
         }
-        self.push(name.into_boxed_slice())
+        self.push(name)
     }
 
     fn end_tag(&mut self, name: &[u8]) {
-        let Some(at) = self.open.iter().rposition(|o| &**o == name) else {
+        let Some(at) = self.open.iter().rposition(|o| o.get() == name) else {
             // An end tag with nothing to close may end a reopened element.
-            if let Some(d) = self.dangling.iter().rposition(|o| &**o == name) {
+            if let Some(d) = self.dangling.iter().rposition(|o| o.get() == name) {
                 self.dangling.remove(d);
             }
             return;
         };
-        let popped: Vec<Box<[u8]>> = self.open.drain(at..).collect();
-        for popped in popped {
-            if matches!(&*popped, b"svg" | b"math") {
-                self.foreign = self.foreign.saturating_sub(1);
+        let Scan { open, dangling, foreign, .. } = self;
+        for popped in open.drain(at..) {
+            if matches!(popped.get(), b"svg" | b"math") {
+                *foreign = foreign.saturating_sub(1);
             }
-            if is_formatting(&popped) && &*popped != name {
-                self.dangling.push(popped);
+            if is_formatting(popped.get()) && popped.get() != name {
+                dangling.push(popped);
             }
         }
     }
@@ -317,11 +321,11 @@ impl Scan<'_> {
     /// Pop to the innermost open `name`, unless a scope boundary comes first.
     fn close_in_scope(&mut self, name: &[u8]) {
         for o in self.open.iter().rev() {
-            if &**o == name {
+            if o.get() == name {
                 self.end_tag(name);
                 return;
             }
-            if is_scope_boundary(o) {
+            if is_scope_boundary(o.get()) {
                 return;
             }
         }
@@ -347,7 +351,7 @@ impl Scan<'_> {
         Ok(())
     }
 
-    fn push(&mut self, name: Box<[u8]>) -> Result<(), OverBound> {
+    fn push(&mut self, name: Name) -> Result<(), OverBound> {
         self.open.push(name);
         self.stats.depth = self.stats.depth.max(self.open.len());
         if self.open.len() > self.limits.max_depth {
@@ -357,152 +361,33 @@ impl Scan<'_> {
     }
 }
 
-/// Elements whose content is text up to their own end tag.
-const RAW_TEXT: &[&[u8]] = &[
-    b"script",
-    b"style",
-    b"textarea",
-    b"title",
-    b"xmp",
-    b"iframe",
-    b"noembed",
-    b"noframes",
-    b"noscript",
-    b"plaintext",
-];
-
-fn is_void(n: &[u8]) -> bool {
-    const VOID: &[&[u8]] = &[
-        b"area",
-        b"base",
-        b"basefont",
-        b"bgsound",
-        b"br",
-        b"col",
-        b"embed",
-        b"frame",
-        b"hr",
-        b"image",
-        b"img",
-        b"input",
-        b"keygen",
-        b"link",
-        b"meta",
-        b"param",
-        b"source",
-        b"track",
-        b"wbr",
-    ];
-    VOID.contains(&n)
+/// A tag name, lower case, held inline: a page has thousands of tags, and
+/// allocating each name was a third of this scan.
+#[derive(Clone, Copy)]
+struct Name {
+    len: u8,
+    bytes: [u8; NAME_MAX],
 }
 
-/// Start tags that close an open `<p>` (and do not reopen formatting).
-fn is_block(n: &[u8]) -> bool {
-    const BLOCK: &[&[u8]] = &[
-        b"address",
-        b"article",
-        b"aside",
-        b"blockquote",
-        b"center",
-        b"details",
-        b"dialog",
-        b"dir",
-        b"div",
-        b"dl",
-        b"fieldset",
-        b"figcaption",
-        b"figure",
-        b"footer",
-        b"form",
-        b"h1",
-        b"h2",
-        b"h3",
-        b"h4",
-        b"h5",
-        b"h6",
-        b"header",
-        b"hgroup",
-        b"hr",
-        b"listing",
-        b"main",
-        b"menu",
-        b"nav",
-        b"ol",
-        b"p",
-        b"pre",
-        b"search",
-        b"section",
-        b"summary",
-        b"table",
-        b"ul",
-        b"li",
-        b"dd",
-        b"dt",
-        b"plaintext",
-    ];
-    BLOCK.contains(&n)
-}
+/// Names are short; a long one is still one element.
+const NAME_MAX: usize = 32;
 
-/// Open elements a start tag ends, as the parser's implied end tags do.
-fn implied_close(n: &[u8]) -> &'static [&'static [u8]] {
-    match n {
-        b"li" => &[b"li"],
-        b"dt" | b"dd" => &[b"dt", b"dd"],
-        b"option" => &[b"option"],
-        b"optgroup" => &[b"option", b"optgroup"],
-        b"tr" => &[b"td", b"th", b"tr"],
-        b"td" | b"th" => &[b"td", b"th"],
-        b"thead" | b"tbody" | b"tfoot" => &[b"td", b"th", b"tr", b"thead", b"tbody", b"tfoot"],
-        b"rb" | b"rt" | b"rp" | b"rtc" => &[b"rb", b"rt", b"rp"],
-        b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => &[b"h1", b"h2", b"h3", b"h4", b"h5", b"h6"],
-        b"a" | b"nobr" | b"button" | b"form" => match n {
-            b"a" => &[b"a"],
-            b"nobr" => &[b"nobr"],
-            b"button" => &[b"button"],
-            _ => &[b"form"],
-        },
-        _ => &[],
+impl Name {
+    fn get(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
     }
 }
 
-/// Elements the parser keeps in its list of active formatting elements.
-fn is_formatting(n: &[u8]) -> bool {
-    const FORMATTING: &[&[u8]] = &[
-        b"a", b"b", b"big", b"code", b"em", b"font", b"i", b"nobr", b"s", b"small", b"strike", b"strong", b"tt", b"u",
-    ];
-    FORMATTING.contains(&n)
-}
-
-/// Where a search for an element to close stops.
-fn is_scope_boundary(n: &[u8]) -> bool {
-    const BOUNDARY: &[&[u8]] = &[
-        b"applet",
-        b"button",
-        b"caption",
-        b"html",
-        b"marquee",
-        b"object",
-        b"table",
-        b"td",
-        b"template",
-        b"th",
-        b"ol",
-        b"ul",
-        b"dl",
-        b"svg",
-        b"math",
-    ];
-    BOUNDARY.contains(&n)
-}
-
 /// The tag name at `b[from..]`, lower case, and the index after it.
-fn tag_name(b: &[u8], from: usize) -> (Vec<u8>, usize) {
+fn tag_name(b: &[u8], from: usize) -> (Name, usize) {
     let mut end = from;
     while end < b.len() && !matches!(b[end], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>') {
         end += 1;
     }
-    // Names are short; a long one is still one element.
-    let name = b[from..end.min(from + 32)].to_ascii_lowercase();
+    let kept = &b[from..end.min(from + NAME_MAX)];
+    let mut name = Name { len: kept.len() as u8, bytes: [0; NAME_MAX] };
+    name.bytes[..kept.len()].copy_from_slice(kept);
+    name.bytes.make_ascii_lowercase();
     (name, end)
 }
 

@@ -18,6 +18,7 @@ mod fallback;
 mod fragment;
 mod lede;
 mod metadata;
+mod prescan;
 mod rules;
 mod structured;
 
@@ -238,8 +239,10 @@ pub fn visible_chars(html: &str) -> usize {
 pub fn is_summary(html: &str) -> bool {
     let text = text::html_to_text(html);
     let text = text.trim();
-    let weight: usize = text.chars().filter(|c| !c.is_whitespace()).map(|c| if is_wide(c) { 2 } else { 1 }).sum();
-    if weight < 500 {
+    // Counting stops at the bound: a long article's weight was a tenth of
+    // this test.
+    let mut weights = text.chars().filter(|c| !c.is_whitespace()).map(|c| if is_wide(c) { 2 } else { 1 });
+    if weights.try_fold(0usize, |sum, w| if sum + w >= 500 { None } else { Some(sum + w) }).is_some() {
         return true;
     }
     let tail = text.trim_end_matches(|c: char| c.is_whitespace() || "»›→>".contains(c));
@@ -256,9 +259,16 @@ pub fn is_summary(html: &str) -> bool {
         "阅读更多",
         "閱讀更多",
     ];
-    let lower = tail.to_lowercase();
+    // Lower case maps each character to one or more, so the last
+    // characters of the lowered text come from as many last characters of
+    // the text, or fewer: lowering the whole article was most of this test.
+    let from = tail.char_indices().rev().nth(ENDING_CHARS - 1).map_or(0, |(i, _)| i);
+    let lower = tail[from..].to_lowercase();
     ENDINGS.iter().any(|e| lower.ends_with(e))
 }
+
+/// Characters in the longest of `is_summary`'s endings ("continue reading").
+const ENDING_CHARS: usize = 16;
 
 fn is_wide(c: char) -> bool {
     matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
@@ -328,6 +338,11 @@ mod tests {
         assert!(is_summary(&format!("<p>{}</p><p><a href=x>Continue reading »</a></p>", "word ".repeat(130))));
         assert!(is_summary(&format!("<p>{}……</p>", "中".repeat(400))));
         assert!(is_summary(""));
+        // Only the end is lowered: a long text before it changes nothing,
+        // nor does a character that lowers to two.
+        assert!(is_summary(&format!("<p>{}İ READ MORE</p>", "word ".repeat(130))));
+        assert!(is_summary(&format!("<p>{}İİİİİİİİİİİİİİİİİİİİ...</p>", "word ".repeat(130))));
+        assert!(!is_summary(&format!("<p>{}İİİİİİİİİİİİİİİİİİİİ</p>", "word ".repeat(130))));
     }
 
     #[test]

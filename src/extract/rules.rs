@@ -5,10 +5,13 @@
 //! `:contains("…")` and `:has-text("…")`, which is how boilerplate lines
 //! ("The post … appeared first on …", copyright notices) are named.
 
+use std::sync::{Arc, OnceLock};
+
 use dom_query::Matcher;
 use url::Url;
 
 use super::builtin;
+use super::prescan::Prescan;
 
 /// One compiled selector, kept with its text for messages and equality.
 #[derive(Clone, Debug)]
@@ -65,13 +68,41 @@ pub struct Rules {
     /// `content` can name a stub, and the page's own reading is tried too.
     /// A source's configured rule is its owner's word and always wins.
     pub(super) built_in: bool,
+    /// The literals of the built-in everywhere-selectors and of `remove`,
+    /// read once, on first use: see `prescan`.
+    literals: Literals,
+}
+
+/// A cache, not a rule: equal whatever it holds.
+#[derive(Clone, Debug, Default)]
+struct Literals(OnceLock<(Vec<String>, Arc<Prescan>)>);
+
+impl PartialEq for Literals {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Rules {
     /// Compile `content` and `remove` selectors; the error names the bad one.
     pub fn new<S: AsRef<str>>(content: &[S], remove: &[S]) -> Result<Rules, String> {
         let compile = |list: &[S]| list.iter().map(|s| Selector::new(s.as_ref())).collect::<Result<Vec<_>, _>>();
-        Ok(Rules { content: compile(content)?, remove: compile(remove)?, built_in: false })
+        Ok(Rules {
+            content: compile(content)?,
+            remove: compile(remove)?,
+            built_in: false,
+            literals: Literals::default(),
+        })
+    }
+
+    /// The prescan of [`builtin::EVERYWHERE`] then `remove`, selector by
+    /// selector. `remove` is public: one changed after the first use gets
+    /// a prescan of its own each call rather than a stale one.
+    pub(super) fn prescan(&self) -> Arc<Prescan> {
+        let texts = || self.remove.iter().map(Selector::as_str);
+        let build = || Arc::new(Prescan::new(builtin::EVERYWHERE.iter().copied().chain(texts())));
+        let (made_for, cached) = self.literals.0.get_or_init(|| (texts().map(str::to_string).collect(), build()));
+        if texts().eq(made_for.iter().map(String::as_str)) { Arc::clone(cached) } else { build() }
     }
 }
 
