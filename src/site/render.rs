@@ -26,12 +26,12 @@ const ASSETS: &[(&str, &str)] =
 /// Bumped whenever the same post and theme render to different output
 /// (2: bodies sanitised at build time, titles escaped; 3: one-line bodies,
 /// badges of re-checked originals, page language; 4: paginated month
-/// archives), so a new binary
-/// re-renders exactly the pages whose output differs (all of them), and an
-/// unchanged one re-renders nothing. `tests/render_version.rs` enforces the
+/// archives; 5: search document chunks versioned by their documents), so a
+/// new binary re-renders exactly the pages whose output differs (all of
+/// them), and an unchanged one re-renders nothing. `tests/render_version.rs` enforces the
 /// rule: it fails when the output for its fixture site changes while this
 /// number does not.
-pub const RENDER_VERSION: u32 = 4;
+pub const RENDER_VERSION: u32 = 5;
 
 pub struct Theme {
     pub env: Environment<'static>,
