@@ -304,32 +304,54 @@ fn lossy_borrowed(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 /// the later gets `-2`, `-3`… before its extension (Jekyll would silently
 /// overwrite one). A URL that names one of the site's own files moves
 /// under `/post/` first.
-fn entries(read: Vec<(Stamp, PostMeta)>, settings: &Settings) -> (Vec<Entry>, Vec<String>) {
+fn entries(mut read: Vec<(Stamp, PostMeta)>, settings: &Settings) -> (Vec<Entry>, Vec<String>) {
+    // Each post's file on its own, in parallel; then, in order, which URL
+    // each gets (clashes are rare); then the rest of each entry in parallel.
+    let placed: Vec<(Option<String>, String, String)> = read
+        .par_iter()
+        .map(|(_, meta)| {
+            let file = permalink::output_file(&meta.path);
+            let moved = is_reserved(&file).then(|| format!("/post{}", permalink::sanitize_path(&meta.path)));
+            let file = moved.as_deref().map_or(file, permalink::output_file);
+            let key = fold_case(&file);
+            (moved, file, key)
+        })
+        .collect();
     let mut taken = foldhash::HashSet::with_capacity(read.len());
     let mut clashes = Vec::new();
-    let mut out = Vec::with_capacity(read.len());
-    for (stamp, mut meta) in read {
+    let mut files = Vec::with_capacity(read.len());
+    for ((_, meta), (moved, mut file, key)) in read.iter_mut().zip(placed) {
         let original = meta.path.clone();
-        let mut file = permalink::output_file(&meta.path);
-        if is_reserved(&file) {
-            meta.path = format!("/post{}", permalink::sanitize_path(&meta.path));
-            file = permalink::output_file(&meta.path);
+        if let Some(moved) = moved {
+            meta.path = moved;
         }
-        let base = meta.path.clone();
-        let mut n = 2;
-        while !taken.insert(fold_case(&file)) {
-            meta.path = permalink::with_suffix(&base, n);
-            file = permalink::output_file(&meta.path);
-            n += 1;
+        if !taken.insert(key) {
+            let base = meta.path.clone();
+            let mut n = 2;
+            loop {
+                meta.path = permalink::with_suffix(&base, n);
+                file = permalink::output_file(&meta.path);
+                if taken.insert(fold_case(&file)) {
+                    break;
+                }
+                n += 1;
+            }
         }
         if meta.path != original {
             clashes.push(format!("{} ({} → {})", meta.rel, original, meta.path));
         }
-        let url = format!("{}{}", settings.baseurl, permalink::escape_path(&meta.path));
-        let source_slug = source_slug(&meta.source);
-        let list_sig = signature((&url, &meta.title, meta.date.timestamp(), &meta.excerpt, &meta.source));
-        out.push(Entry { meta, stamp, url, file, source_slug, list_sig });
+        files.push(file);
     }
+    let out = read
+        .into_par_iter()
+        .zip(files)
+        .map(|((stamp, meta), file)| {
+            let url = format!("{}{}", settings.baseurl, permalink::escape_path(&meta.path));
+            let source_slug = source_slug(&meta.source);
+            let list_sig = signature((&url, &meta.title, meta.date.timestamp(), &meta.excerpt, &meta.source));
+            Entry { meta, stamp, url, file, source_slug, list_sig }
+        })
+        .collect();
     (out, clashes)
 }
 
@@ -352,9 +374,16 @@ fn fold_case(file: &str) -> String {
 /// replace it.
 fn is_reserved(file: &str) -> bool {
     let f = fold_case(file);
-    let parts: Vec<&str> = f.split('/').collect();
+    // Four parts tell them all; a fifth means "more" (`_`).
+    let mut split = f.split('/');
+    let mut parts = [""; 5];
+    let mut len = 0;
+    for (slot, part) in parts.iter_mut().zip(&mut split) {
+        *slot = part;
+        len += 1;
+    }
     let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    match parts.as_slice() {
+    match &parts[..len] {
         ["index.html" | "404.html" | "robots.txt" | "atom.xml" | "feed.xml"] => true,
         [one] => one.starts_with("sitemap") && one.ends_with(".xml"),
         ["search", ..] => f.ends_with(".json") || f == "search/index.html",

@@ -126,10 +126,26 @@ fn is_decimal_digit(c: char) -> bool {
 pub fn escape_path(path: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(path.len() * 3);
+    // One table look-up a byte: most of a CJK path is escaped.
+    const KEEP: [bool; 256] = {
+        let mut keep = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            keep[b] = c.is_ascii_alphanumeric();
+            b += 1;
+        }
+        let mut i = 0;
+        let marks = b"-._~!$&'()*+,;=:@/";
+        while i < marks.len() {
+            keep[marks[i] as usize] = true;
+            i += 1;
+        }
+        keep
+    };
     for b in path.bytes() {
-        let c = b as char;
-        if c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/".contains(c) {
-            out.push(c);
+        if KEEP[usize::from(b)] {
+            out.push(char::from(b));
         } else {
             out.push('%');
             out.push(HEX[usize::from(b >> 4)] as char);
