@@ -130,20 +130,21 @@ fn parse_line(line: &str) -> Option<(String, (Stamp, PostMeta))> {
     Some((rel.to_string(), (Stamp { size: size.parse().ok()?, mtime_ns: mtime.parse().ok()? }, meta)))
 }
 
-/// Bring the record up to date after a build that reused `reused` rows of
-/// `loaded` and read `fresh` posts anew; `all` is every post of the build.
-/// New readings are appended: rewriting 90 MB for ten new posts was most of
-/// such a build. The record is written whole when there is none, or when
-/// dead rows pass a quarter of the live ones.
+/// Bring the record (`rows` long when there was one) up to date after a
+/// build: `all` is every post of the build, the first `reused` taken from
+/// the record, the rest read anew. New readings are appended: rewriting
+/// 90 MB for ten new posts was most of such a build. The record is written
+/// whole when there is none, or when dead rows pass a quarter of the live
+/// ones.
 pub fn update(
     path: &Path,
     rules: u64,
-    loaded: Option<usize>,
-    reused: usize,
-    fresh: &[(Stamp, &PostMeta)],
+    rows: Option<usize>,
     all: &[(Stamp, &PostMeta)],
+    reused: usize,
 ) -> std::io::Result<()> {
-    let Some(rows) = loaded else { return save(path, rules, all) };
+    let Some(rows) = rows else { return save(path, rules, all) };
+    let fresh = all.get(reused..).unwrap_or_default();
     let dead = rows.saturating_sub(reused);
     if dead > (reused + fresh.len()) / 4 {
         return save(path, rules, all);
@@ -230,7 +231,7 @@ mod tests {
         let stamp = |n| Stamp { size: n, mtime_ns: i128::from(n) * 7 };
         let posts: Vec<PostMeta> = (0..8).map(|i| meta(&format!("_posts/{i}.md"), &format!("T{i}"))).collect();
         let all: Vec<(Stamp, &PostMeta)> = posts.iter().map(|m| (stamp(1), m)).collect();
-        update(&path, 9, None, 0, &all, &all).unwrap();
+        update(&path, 9, None, &all, 0).unwrap();
         assert!(load(&path, 8).is_none(), "another set of URL rules");
         let l = load(&path, 9).unwrap();
         assert_eq!((l.posts.len(), l.rows), (8, 8));
@@ -238,10 +239,12 @@ mod tests {
 
         // Post 3 edited: its new reading is appended, and wins.
         let edited = meta("_posts/3.md", "T3 edited");
-        update(&path, 9, Some(8), 7, &[(stamp(2), &edited)], &[]).unwrap();
+        let mut now: Vec<(Stamp, &PostMeta)> = all.iter().filter(|(_, m)| m.rel != "_posts/3.md").copied().collect();
+        now.push((stamp(2), &edited));
+        update(&path, 9, Some(8), &now, 7).unwrap();
         let l = load(&path, 9).unwrap();
         assert_eq!((l.posts.len(), l.rows), (8, 9));
-        assert_eq!(l.posts["_posts/3.md"], (stamp(2), PostMeta { excerpt: "一 二 三".into(), ..edited }));
+        assert_eq!(l.posts["_posts/3.md"], (stamp(2), PostMeta { excerpt: "一 二 三".into(), ..edited.clone() }));
 
         // A stopped build's half row is no row, and does not spoil the next.
         let bytes = std::fs::read(&path).unwrap();
@@ -250,13 +253,14 @@ mod tests {
         assert_eq!(l.posts["_posts/3.md"].0, stamp(1), "the earlier reading stands");
         assert_eq!(l.rows, 9);
         let again = meta("_posts/3.md", "T3 again");
-        update(&path, 9, Some(9), 7, &[(stamp(3), &again)], &[]).unwrap();
+        now[7] = (stamp(3), &again);
+        update(&path, 9, Some(9), &now, 7).unwrap();
         let l = load(&path, 9).unwrap();
         assert_eq!((l.posts["_posts/3.md"].0, l.rows), (stamp(3), 10));
 
         // Dead rows past a quarter of the live ones: written whole again.
         let live: Vec<(Stamp, &PostMeta)> = all[..5].to_vec();
-        update(&path, 9, Some(10), 5, &[], &live).unwrap();
+        update(&path, 9, Some(10), &live, 5).unwrap();
         let l = load(&path, 9).unwrap();
         assert_eq!((l.posts.len(), l.rows), (5, 5));
     }

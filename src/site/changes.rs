@@ -39,11 +39,13 @@ pub struct Changes {
 /// The history files and their stamps: what the change pages are made from
 /// (the index in `.newsmirror/` is only a cache of them).
 pub fn stamps(site: &Path) -> Vec<(String, super::cache::Stamp)> {
-    crate::recheck::history::files(site)
-        .into_iter()
-        .filter_map(|path| {
-            let stamp = super::cache::Stamp::of(&std::fs::metadata(&path).ok()?);
-            Some((path.strip_prefix(site).unwrap_or(&path).to_string_lossy().into_owned(), stamp))
+    let files = crate::recheck::history::files(site);
+    let stamps = super::cache::stamps(&files);
+    files
+        .iter()
+        .zip(stamps)
+        .filter_map(|(path, stamp)| {
+            Some((path.strip_prefix(site).unwrap_or(path).to_string_lossy().into_owned(), stamp?))
         })
         .collect()
 }

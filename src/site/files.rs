@@ -3,7 +3,7 @@
 //! images in `assets/`, `CNAME`, icons) copied as they are. As in Jekyll,
 //! names starting with `_` or `.` and the `exclude` list stay out.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use minijinja::{Value, context};
 
@@ -30,13 +30,8 @@ pub fn find(site: &Path, out_dir: &Path, settings: &Settings) -> Vec<(String, St
     let mut found = Vec::new();
     collect(site, site, out_dir, settings, &mut found);
     found.sort();
-    found
-        .into_iter()
-        .filter_map(|rel| {
-            let stamp = Stamp::of(&std::fs::metadata(site.join(&rel)).ok()?);
-            Some((rel, stamp))
-        })
-        .collect()
+    let paths: Vec<PathBuf> = found.iter().map(|rel| site.join(rel)).collect();
+    found.into_iter().zip(super::cache::stamps(&paths)).filter_map(|(rel, stamp)| Some((rel, stamp?))).collect()
 }
 
 pub fn write_pages_and_static(ctx: &Ctx, site: &Path, found: &[(String, Stamp)]) {

@@ -22,10 +22,10 @@ pub mod serve;
 pub mod settings;
 
 use std::collections::HashMap;
-
-use foldhash::HashSetExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use foldhash::HashSetExt;
 
 use minijinja::{Value, context};
 use rayon::prelude::*;
@@ -199,7 +199,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, SiteError> {
         .collect();
     read.extend(fresh);
     let all: Vec<(Stamp, &PostMeta)> = read.iter().map(|(s, m)| (*s, m)).collect();
-    if let Err(e) = cache::update(&state.join("build-posts"), url_rules, rows, reused, &all[reused..], &all) {
+    if let Err(e) = cache::update(&state.join("build-posts"), url_rules, rows, &all, reused) {
         tracing::warn!(error = %e, "cannot save what this build read of the posts; the next build reads them again");
     }
     drop(all);
