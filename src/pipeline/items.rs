@@ -61,14 +61,17 @@ pub fn newest(items: &[(usize, Option<DateTime<Utc>>)], max: usize) -> (Vec<usiz
 
 /// Run `f` and turn a panic into an error naming what was being done.
 pub fn guarded<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into());
-        format!("{}: internal error ({why})", what())
-    })
+    catch_unwind(AssertUnwindSafe(f)).map_err(|panic| format!("{}: {}", what(), panic_message(&*panic)))
+}
+
+/// What a caught panic says, as an error.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let why = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".into());
+    format!("internal error ({why})")
 }
 
 /// An item of a source on its way to a staged post.

@@ -12,6 +12,7 @@ pub mod prepare;
 mod preview;
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -137,8 +138,9 @@ pub fn run(
     });
     let mut jobs = Vec::new();
     let mut report = RunReport::default();
+    let mut known = store.validators()?;
     for source in config.sources.iter().filter(|s| s.enabled) {
-        let validators = store.validators(&source.name, &source.url)?;
+        let validators = known.take(&source.name, &source.url);
         jobs.push((source.clone(), validators));
     }
     // Sources finish in any order; each waits (as names and keys, its
@@ -152,25 +154,43 @@ pub fn run(
     runtime.block_on(async {
         let stop_requested = stop_signal(stop.clone());
         tokio::pin!(stop_requested);
-        let mut results = futures::stream::iter(jobs.into_iter().enumerate().map(|(i, (source, validators))| {
-            let ctx = ctx.clone();
-            async move {
-                let outcome = fetch_and_prepare(&ctx, &source, validators).await;
-                (i, source, outcome)
+        // The sources are driven by a task of their own, so fetching and
+        // parsing go on while this thread writes a group: driven from here,
+        // every write stalled the fetches and left the parsing threads idle.
+        let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
+        let (shared, stopped) = (ctx.clone(), stop.clone());
+        tokio::spawn(async move {
+            let sources = futures::stream::iter(jobs.into_iter().enumerate().map(|(i, (source, validators))| {
+                let ctx = shared.clone();
+                async move {
+                    // A bug in one source's handling fails that source, as
+                    // a panic on a parsing thread does, not the run.
+                    let outcome = AssertUnwindSafe(fetch_and_prepare(&ctx, &source, validators))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|panic| Fetch::Failed(Failure::Internal(items::panic_message(&*panic))));
+                    (i, source, outcome)
+                }
+            }))
+            .buffer_unordered(window.max(1));
+            tokio::pin!(sources);
+            while let Some(finished) = sources.next().await {
+                if done.send(finished).is_err() || stopped.load(Ordering::SeqCst) {
+                    break;
+                }
             }
-        }))
-        .buffer_unordered(window.max(1));
+        });
         let mut next_index = 0;
         'run: loop {
             let next = tokio::select! {
-                next = results.next() => next,
+                next = results.recv() => next,
                 () = &mut stop_requested => None,
             };
             let Some((i, source, fetched)) = next else { break };
             waiting.insert(i, (source, fetched));
             // Whatever else has finished joins this group: its sources'
             // writes are settled together (`Store::flush`).
-            while let Some(Some((i, source, fetched))) = results.next().now_or_never() {
+            while let Ok((i, source, fetched)) = results.try_recv() {
                 waiting.insert(i, (source, fetched));
             }
             let mut group = Vec::new();
@@ -182,14 +202,17 @@ pub fn run(
                 on_source(&entry);
                 report.sources.push(entry);
             });
-            if let Err(e) = store.flush() {
-                tracing::warn!(error = %e, "could not record the end of this group of writes; the next run will check them");
+            if let Err(e) = store.flush_if_due() {
+                tracing::warn!(error = %e, "could not record the end of the last groups of writes; the next run will check them");
             }
             if stop.load(Ordering::SeqCst) {
                 break 'run;
             }
         }
     });
+    if let Err(e) = store.flush() {
+        tracing::warn!(error = %e, "could not record the end of the last writes; the next run will check them");
+    }
     report.interrupted = stop.load(Ordering::SeqCst);
     // Sources still at work (a stopped run) may have staged posts or be
     // writing evidence: their threads finish with the runtime first.

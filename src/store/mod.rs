@@ -10,8 +10,8 @@
 //!   renamed into place; each file is flushed (`fsync`) before its rename
 //!   and the directory once before the entry is dropped, so a closed entry
 //!   means the files survive a power cut (entries are closed, and sources'
-//!   fetch results recorded, in one transaction per group of sources: see
-//!   [`Store::flush`]).
+//!   fetch results recorded, in the transaction of the next group's intent
+//!   or at a [`Store::flush`]: see `settle.rs`).
 //!   At start a journal entry left by a killed run or a power cut is
 //!   resolved: a whole file in place is kept, one that is missing, empty or
 //!   cut short is removed and forgotten (its item is fetched again), so
@@ -188,6 +188,18 @@ fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
     fs::remove_file(from)
 }
 
+/// Each source's validators, as the state holds them.
+#[derive(Debug, Default)]
+pub struct KnownValidators(std::collections::HashMap<(String, String), Validators>);
+
+impl KnownValidators {
+    /// The validators of `source` when its feed is still at `url` (a
+    /// source whose URL changed is fetched whole).
+    pub fn take(&mut self, source: &str, url: &str) -> Validators {
+        self.0.remove(&(source.to_string(), url.to_string())).unwrap_or_default()
+    }
+}
+
 pub struct Store {
     conn: Connection,
     db_path: PathBuf,
@@ -352,14 +364,22 @@ impl Store {
         }
     }
 
-    pub fn validators(&self, source: &str, url: &str) -> Result<Validators, StoreError> {
-        // Cached: a run asks once per source, thousands of times.
-        let mut stmt =
-            self.db(self.conn.prepare_cached("SELECT etag, last_modified FROM sources WHERE name = ?1 AND url = ?2"))?;
-        let row = self.db(stmt
-            .query_row([source, url], |r| Ok(Validators { etag: r.get(0)?, last_modified: r.get(1)? }))
-            .optional())?;
-        Ok(row.unwrap_or_default())
+    /// The validators to send for each source, by name and feed URL: read
+    /// at once, as a run asks for every source's before it starts (one
+    /// query each took longer than the rest of the start).
+    pub fn validators(&self) -> Result<KnownValidators, StoreError> {
+        let mut stmt = self.db(self.conn.prepare("SELECT name, url, etag, last_modified FROM sources"))?;
+        let rows = self.db(stmt.query_map([], |r| {
+            Ok(((r.get(0)?, r.get(1)?), Validators { etag: r.get(2)?, last_modified: r.get(3)? }))
+        }))?;
+        let mut all = KnownValidators::default();
+        for row in rows {
+            let (key, v): ((String, Option<String>), Validators) = self.db(row)?;
+            if let (name, Some(url)) = key {
+                all.0.insert((name, url), v);
+            }
+        }
+        Ok(all)
     }
 
     /// Number of posts the state knows (for reports and tests).

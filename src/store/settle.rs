@@ -1,17 +1,25 @@
-//! The second half of writing posts, done for a group of sources at once.
+//! The second half of writing posts, done for many sources at once.
 //!
 //! A write batch's journal entry goes only after `_posts/` is synced, and
-//! sources' fetch results (validators, failures) need a transaction of
-//! their own. Doing both per source cost two commits and a directory
-//! `fsync` for each one: for a run of 2,000 small feeds, more than the
-//! posts themselves. [`Store::flush`] does them for every source written
-//! since the last flush: one directory sync, one transaction. A kill
-//! before the flush leaves journal entries that the next start resolves by
-//! looking for their files (`reconcile.rs`), and loses only the sources'
-//! validators, so their feeds are fetched whole once more.
+//! sources' fetch results (validators, failures) need a transaction. Doing
+//! both per source cost two commits and a directory `fsync` for each one:
+//! for a run of 2,000 small feeds, more than the posts themselves. So they
+//! wait, and go in the transaction that records the next group's intent
+//! ([`Store::begin`]), after one directory sync, or in their own at a
+//! [`Store::flush`]: at the end of the run, or once they have waited
+//! [`FLUSH_EVERY`]. A kill before that leaves journal entries that the next
+//! start resolves by looking for their files (`reconcile.rs`), and loses
+//! only the sources' validators, so their feeds are fetched whole once more.
+
+use std::time::{Duration, Instant};
 
 use super::{JournalEntry, Store, StoreError, fingerprint, forget, sync_dir};
 use crate::fetch::Validators;
+
+/// How long finished work may wait for the next group before it is
+/// recorded on its own: what a kill can cost a long run (validators to
+/// fetch again, journal entries to check at the next start).
+pub const FLUSH_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Default)]
 pub(super) struct Settling {
@@ -21,12 +29,45 @@ pub(super) struct Settling {
     /// Renames into `_posts/` not yet made durable.
     dir_dirty: bool,
     records: Vec<Record>,
+    /// When the oldest of this work was done.
+    since: Option<Instant>,
 }
 
 impl Settling {
     pub(super) fn settle(&mut self, batch: i64, renamed: bool, undone: Vec<JournalEntry>) {
         self.dir_dirty |= renamed;
         self.batches.push((batch, undone));
+        self.since.get_or_insert_with(Instant::now);
+    }
+
+    fn record(&mut self, record: Record) {
+        self.records.push(record);
+        self.since.get_or_insert_with(Instant::now);
+    }
+}
+
+/// Work taken for one transaction: [`Settled::apply`] inside it, then
+/// [`Store::settled`] once it is committed.
+#[derive(Default)]
+pub(super) struct Settled {
+    batches: Vec<(i64, Vec<JournalEntry>)>,
+    records: Vec<Record>,
+}
+
+impl Settled {
+    /// Close the journal entries (forgetting the posts that never reached
+    /// their names) and record the sources' results.
+    pub(super) fn apply(&self, tx: &rusqlite::Transaction, now: i64) -> rusqlite::Result<()> {
+        for (batch, undone) in &self.batches {
+            for entry in undone {
+                forget(tx, entry)?;
+            }
+            tx.prepare_cached("DELETE FROM journal WHERE batch = ?1")?.execute([batch])?;
+        }
+        for record in &self.records {
+            record.apply(tx, now)?;
+        }
+        Ok(())
     }
 }
 
@@ -40,52 +81,63 @@ impl Store {
     /// at the next [`Store::flush`].
     pub fn record_success(&mut self, source: &str, url: &str, validators: Option<&Validators>) {
         let (source, url, validators) = (source.to_string(), url.to_string(), validators.cloned());
-        self.settling.records.push(Record::Success { source, url, validators });
+        self.settling.record(Record::Success { source, url, validators });
     }
 
     /// Record a failure of `kind` ([`crate::pipeline::Failure::kind`]) and
     /// its cause, so they outlive the log, at the next [`Store::flush`].
     pub fn record_failure(&mut self, source: &str, url: &str, kind: &str, error: &str) {
         let (source, url, kind, error) = (source.to_string(), url.to_string(), kind.to_string(), error.to_string());
-        self.settling.records.push(Record::Failure { source, url, kind, error });
+        self.settling.record(Record::Failure { source, url, kind, error });
     }
 
     /// Make the renames since the last flush durable, then close their
     /// journal entries and record the sources' results in one transaction.
     /// On an error the entries stay open for the next start to resolve.
     pub fn flush(&mut self) -> Result<(), StoreError> {
+        let settled = self.take_settled()?;
+        if settled.batches.is_empty() && settled.records.is_empty() {
+            return Ok(());
+        }
+        let now = chrono::Utc::now().timestamp();
+        self.in_transaction(|tx| settled.apply(tx, now))?;
+        self.settled(settled);
+        Ok(())
+    }
+
+    /// [`Store::flush`] when the oldest unrecorded work has waited
+    /// [`FLUSH_EVERY`] for a group to go with.
+    pub fn flush_if_due(&mut self) -> Result<(), StoreError> {
+        match self.settling.since {
+            Some(since) if since.elapsed() >= FLUSH_EVERY => self.flush(),
+            _ => Ok(()),
+        }
+    }
+
+    /// The work to record, after making the renames durable (if they
+    /// cannot be, it all waits).
+    pub(super) fn take_settled(&mut self) -> Result<Settled, StoreError> {
         if self.settling.dir_dirty {
             sync_dir(&self.posts_dir).map_err(|source| StoreError::Io { path: self.posts_dir.clone(), source })?;
             self.settling.dir_dirty = false;
         }
+        self.settling.since = None;
         let batches = std::mem::take(&mut self.settling.batches);
         let records = std::mem::take(&mut self.settling.records);
-        if batches.is_empty() && records.is_empty() {
-            return Ok(());
-        }
-        let now = chrono::Utc::now().timestamp();
-        self.in_transaction(|tx| {
-            for (batch, undone) in &batches {
-                for entry in undone {
-                    forget(tx, entry)?;
-                }
-                tx.prepare_cached("DELETE FROM journal WHERE batch = ?1")?.execute([batch])?;
-            }
-            for record in &records {
-                record.apply(tx, now)?;
-            }
-            Ok(())
-        })?;
-        // Names and keys of posts that never arrived are free again only
-        // now: freed earlier, a later source could take a name whose rows
-        // the forgetting above would then delete.
-        for entry in batches.iter().flat_map(|(_, undone)| undone) {
+        Ok(Settled { batches, records })
+    }
+
+    /// After the transaction that applied `settled`: the names and keys of
+    /// posts that never arrived are free again only now; freed earlier, a
+    /// later source could take a name whose rows the forgetting would then
+    /// delete.
+    pub(super) fn settled(&mut self, settled: Settled) {
+        for entry in settled.batches.iter().flat_map(|(_, undone)| undone) {
             self.names.remove(&fingerprint(&entry.file.to_lowercase()));
             for k in &entry.keys {
                 self.run_keys.remove(&fingerprint(k));
             }
         }
-        Ok(())
     }
 }
 
@@ -123,5 +175,70 @@ impl Drop for Store {
         if let Err(e) = self.flush() {
             tracing::warn!(error = %e, "could not record the end of the last writes; the next run will check them");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::{Batch, Keys, NewPost};
+
+    fn group(store: &mut Store, source: &str, name: &str) {
+        let stager = store.stager();
+        let post = NewPost {
+            keys: Keys(vec![format!("g\t{source}\t{name}")]),
+            name: name.into(),
+            contents: "---\n---\n<div>x</div>\n".into(),
+            link: String::new(),
+            capture: None,
+        };
+        let mut batch = Batch::default();
+        store.plan(&mut batch, source, vec![stager.stage(post).unwrap()], true).unwrap();
+        let mut placing = store.begin(batch).unwrap();
+        assert_eq!(store.put_in_place(&mut placing).unwrap().len(), 1);
+        store.end(placing);
+        store.record_success(source, &format!("https://{source}.example/feed"), None);
+    }
+
+    fn open_entries(store: &Store) -> i64 {
+        store.conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0)).unwrap()
+    }
+
+    fn sources(store: &Store) -> i64 {
+        store.conn.query_row("SELECT COUNT(*) FROM sources", [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn a_group_settles_the_ones_before_it_and_a_flush_the_rest() {
+        let site = tempfile::tempdir().unwrap();
+        let mut store = Store::open(site.path(), Duration::from_secs(1)).unwrap();
+        group(&mut store, "a", "2024-01-01-a.md");
+        assert_eq!((open_entries(&store), sources(&store)), (1, 0), "nothing settled before the next group");
+        group(&mut store, "b", "2024-01-01-b.md");
+        assert_eq!(
+            (open_entries(&store), sources(&store)),
+            (1, 1),
+            "a's entry closed and its result kept with b's intent"
+        );
+        store.flush_if_due().unwrap();
+        assert_eq!(open_entries(&store), 1, "not due yet");
+        store.flush().unwrap();
+        assert_eq!((open_entries(&store), sources(&store)), (0, 2));
+    }
+
+    #[test]
+    fn a_source_gets_its_validators_back_only_for_the_url_they_came_from() {
+        let site = tempfile::tempdir().unwrap();
+        let mut store = Store::open(site.path(), Duration::from_secs(1)).unwrap();
+        let v = Validators { etag: Some("\"v1\"".into()), last_modified: None };
+        store.record_success("a", "https://a.example/feed", Some(&v));
+        store.record_success("b", "https://b.example/feed", Some(&v));
+        store.flush().unwrap();
+        let mut known = store.validators().unwrap();
+        assert_eq!(known.take("a", "https://a.example/feed"), v);
+        assert_eq!(known.take("b", "https://b.example/moved"), Validators::default());
+        assert_eq!(known.take("c", "https://c.example/feed"), Validators::default());
     }
 }

@@ -13,6 +13,7 @@ use std::sync::atomic::Ordering;
 
 use rusqlite::params;
 
+use super::settle::Settled;
 use super::{Capture, JournalEntry, Staged, Store, StoreError, discard, fingerprint, rename_noreplace};
 
 /// The named posts of the sources of one group, in config order, before
@@ -127,9 +128,16 @@ impl Store {
         if entries.is_empty() {
             return Ok(placing(None, batch.plans, entries));
         }
+        // The groups before this one are settled in its transaction: one
+        // commit a group rather than two.
+        let settled = self.take_settled().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not make the last posts' names durable; will try again");
+            Settled::default()
+        });
         let journal = serde_json::to_string(&entries).unwrap_or_default();
         let now = chrono::Utc::now().timestamp();
         let id = self.in_transaction(|tx| {
+            settled.apply(tx, now)?;
             tx.prepare_cached("INSERT INTO journal (entries) VALUES (?1)")?.execute([&journal])?;
             let id = tx.last_insert_rowid();
             let mut add_post = tx.prepare_cached(
@@ -147,7 +155,10 @@ impl Store {
             Ok(id)
         });
         match id {
-            Ok(id) => Ok(placing(Some(id), batch.plans, entries)),
+            Ok(id) => {
+                self.settled(settled);
+                Ok(placing(Some(id), batch.plans, entries))
+            }
             Err(e) => {
                 batch.discard();
                 Err(e)
@@ -192,9 +203,9 @@ impl Store {
     }
 
     /// Finish a group: the files of sources not put in place (a stopped
-    /// run) are removed, and the journal entry is closed at the next
-    /// [`Store::flush`], forgetting the posts that never reached their
-    /// names.
+    /// run) are removed, and the journal entry is closed with the next
+    /// group's intent or at a [`Store::flush`], forgetting the posts that
+    /// never reached their names.
     pub fn end(&mut self, placing: Placing) {
         let Placing { batch, entries, placed, plans, .. } = placing;
         discard(plans.into_iter().flat_map(|p| p.posts).map(|(p, _)| p));
