@@ -7,6 +7,7 @@
 #   --text waimei      the real waimei archive (shared/corpus), replicated past
 #                      its 5,300 posts into earlier months (gen-posts.py)
 #   NEWSMIRROR=/path/to/binary  use that binary instead of `cargo build --release`
+#   BEFORE=/path/to/binary      also time an older newsmirror, side by side
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -43,6 +44,7 @@ apt_install() {
 [ -x /usr/bin/time ] || { say "installing time…"; apt_install time; }
 command -v hugo >/dev/null || { say "installing hugo…"; apt_install hugo; }
 tools=(newsmirror hugo)
+[ -z "${BEFORE:-}" ] || tools+=(before)
 if [ "$n" -gt "$jekyll_max" ]; then
   say "jekyll: skipped, N=$n > $jekyll_max"
 elif command -v jekyll >/dev/null || { say "installing jekyll…"; apt_install jekyll; }; then
@@ -162,6 +164,7 @@ build() { # where tool
   local out="$dir/out-$tool" log="$dir/$tool.log" cmd
   case "$tool" in
     newsmirror) cmd=("$bin" build --site "$dir/site" --out "$out") ;;
+    before) cmd=("$BEFORE" build --site "$dir/site" --out "$out") ;;
     hugo) cmd=(hugo --source "$dir/hugo" --destination "$out" --cacheDir "$dir/hugo-cache") ;;
     # Jekyll's disk cache of rendered markdown would make every round after
     # the first a cache read: each build starts cold, as the others do.
@@ -213,7 +216,7 @@ echo
 mib_of() { awk '{ printf "%.1f", $1 / 1048576 }'; }
 echo "$n posts, text: $text ($(find "$shm/site/_posts" -type f -printf '%s\n' | awk '{ b += $1 } END { printf "%.0f\n", b }' | mib_of) MiB of markdown), medians of $rounds round(s); $(nproc) cores"
 echo "disk: $disk ($(stat -f -c %T "$disk")), tmpfs: $shm ($(stat -f -c %T "$shm"))"
-echo "newsmirror: $bin; $(hugo version | cut -d' ' -f1-2)$( [[ " ${tools[*]} " == *" jekyll "* ]] && echo "; $(jekyll --version)")"
+echo "newsmirror: $bin${BEFORE:+; before: $BEFORE}; $(hugo version | cut -d' ' -f1-2)$( [[ " ${tools[*]} " == *" jekyll "* ]] && echo "; $(jekyll --version)")"
 echo
 printf "%-6s %-11s %7s %9s %9s %10s %9s\n" where tool N "wall s" "peak MiB" "out files" "out MiB"
 declare -A wall

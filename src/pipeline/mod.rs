@@ -151,7 +151,7 @@ pub fn run(
     store.stop_on(stop.clone());
     let mut waiting: BTreeMap<usize, (Source, Fetch)> = BTreeMap::new();
     let mut captures = Captures::new(&opts.site, &run_id, opts.run_time);
-    runtime.block_on(async {
+    let sources_done = runtime.block_on(async {
         let stop_requested = stop_signal(stop.clone());
         tokio::pin!(stop_requested);
         // The sources are driven by a task of their own, so fetching and
@@ -189,7 +189,7 @@ pub fn run(
             let Some((i, source, fetched)) = next else { break };
             waiting.insert(i, (source, fetched));
             // Whatever else has finished joins this group: its sources'
-            // writes are settled together (`Store::flush`).
+            // intents are recorded in one transaction (`Store::begin`).
             while let Ok((i, source, fetched)) = results.try_recv() {
                 waiting.insert(i, (source, fetched));
             }
@@ -209,6 +209,7 @@ pub fn run(
                 break 'run;
             }
         }
+        next_index
     });
     if let Err(e) = store.flush() {
         tracing::warn!(error = %e, "could not record the end of the last writes; the next run will check them");
@@ -233,6 +234,19 @@ pub fn run(
             tracing::warn!(error = %e, "could not remove the posts staged by the stopped run");
         }
         return Ok(report);
+    }
+    // Only a bug ends the task driving the sources early: the sources it
+    // never handed over fail rather than vanish from the report.
+    for (i, source) in config.sources.iter().filter(|s| s.enabled).enumerate().skip(sources_done) {
+        if let Some((_, Fetch::Ready { posts, .. })) = waiting.remove(&i) {
+            store_mod::discard(posts);
+        }
+        let failure = Failure::Internal("the run's work on this source ended unexpectedly".into());
+        store.record_failure(&source.name, &source.url, failure.kind(), &failure.to_string());
+        let entry =
+            SourceReport { name: source.name.clone(), url: source.url.clone(), outcome: Outcome::Failed(failure) };
+        on_source(&entry);
+        report.sources.push(entry);
     }
     for source in config.sources.iter().filter(|s| !s.enabled) {
         let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome: Outcome::Disabled };
