@@ -157,7 +157,10 @@ pub fn run(
         // The sources are driven by a task of their own, so fetching and
         // parsing go on while this thread writes a group: driven from here,
         // every write stalled the fetches and left the parsing threads idle.
-        let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
+        // The channel holds as many finished sources as may be at work, so
+        // a writer that falls behind (a slow disk) slows the fetching
+        // rather than letting what it has not written pile up.
+        let (done, mut results) = tokio::sync::mpsc::channel(window.max(1));
         let (shared, stopped) = (ctx.clone(), stop.clone());
         tokio::spawn(async move {
             let sources = futures::stream::iter(jobs.into_iter().enumerate().map(|(i, (source, validators))| {
@@ -175,16 +178,25 @@ pub fn run(
             .buffer_unordered(window.max(1));
             tokio::pin!(sources);
             while let Some(finished) = sources.next().await {
-                if done.send(finished).is_err() || stopped.load(Ordering::SeqCst) {
+                if done.send(finished).await.is_err() || stopped.load(Ordering::SeqCst) {
                     break;
                 }
             }
         });
         let mut next_index = 0;
         'run: loop {
+            // Finished work is recorded within `FLUSH_EVERY` even while the
+            // writer waits for a slow source.
+            let flush_due = store.flush_due_at();
             let next = tokio::select! {
                 next = results.recv() => next,
                 () = &mut stop_requested => None,
+                () = sleep_until(flush_due) => {
+                    if let Err(e) = store.flush() {
+                        tracing::warn!(error = %e, "could not record the end of the last groups of writes; the next run will check them");
+                    }
+                    continue;
+                }
             };
             let Some((i, source, fetched)) = next else { break };
             waiting.insert(i, (source, fetched));
@@ -247,6 +259,9 @@ pub fn run(
             SourceReport { name: source.name.clone(), url: source.url.clone(), outcome: Outcome::Failed(failure) };
         on_source(&entry);
         report.sources.push(entry);
+    }
+    if let Err(e) = store.flush() {
+        tracing::warn!(error = %e, "could not record the failures of the sources not finished");
     }
     for source in config.sources.iter().filter(|s| !s.enabled) {
         let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome: Outcome::Disabled };
@@ -570,6 +585,14 @@ fn new_items(ctx: &RunContext, source: &Source, body: Body) -> Result<New, Failu
         }
     }
     Ok(New { count, pending, checked: known.is_some(), notes, complete: waiting == 0 })
+}
+
+/// Sleeps until `at`, or forever when there is nothing to wait for.
+async fn sleep_until(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Send + 'static) -> Result<T, Failure> {

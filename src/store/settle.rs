@@ -100,9 +100,16 @@ impl Store {
             return Ok(());
         }
         let now = chrono::Utc::now().timestamp();
-        self.in_transaction(|tx| settled.apply(tx, now))?;
-        self.settled(settled);
-        Ok(())
+        match self.in_transaction(|tx| settled.apply(tx, now)) {
+            Ok(()) => {
+                self.settled(settled);
+                Ok(())
+            }
+            Err(e) => {
+                self.unsettled(settled);
+                Err(e)
+            }
+        }
     }
 
     /// [`Store::flush`] when the oldest unrecorded work has waited
@@ -127,6 +134,23 @@ impl Store {
         Ok(Settled { batches, records })
     }
 
+    /// Put back work whose transaction failed, ahead of what came since.
+    pub(super) fn unsettled(&mut self, settled: Settled) {
+        let Settled { mut batches, mut records } = settled;
+        batches.append(&mut self.settling.batches);
+        records.append(&mut self.settling.records);
+        self.settling.batches = batches;
+        self.settling.records = records;
+        if !(self.settling.batches.is_empty() && self.settling.records.is_empty()) {
+            self.settling.since.get_or_insert_with(Instant::now);
+        }
+    }
+
+    /// When [`Store::flush_if_due`] will flush, if anything waits.
+    pub fn flush_due_at(&self) -> Option<Instant> {
+        self.settling.since.map(|since| since + FLUSH_EVERY)
+    }
+
     /// After the transaction that applied `settled`: the names and keys of
     /// posts that never arrived are free again only now; freed earlier, a
     /// later source could take a name whose rows the forgetting would then
@@ -148,7 +172,8 @@ impl Record {
             Record::Success { source, url, validators } => {
                 tx.prepare_cached(
                     "INSERT INTO sources (name, url, last_success, failures) VALUES (?1, ?2, ?3, 0)
-                     ON CONFLICT(name) DO UPDATE SET url = ?2, last_success = ?3, failures = 0",
+                     ON CONFLICT(name) DO UPDATE SET url = ?2, last_success = ?3, failures = 0,
+                         etag = iif(url = ?2, etag, NULL), last_modified = iif(url = ?2, last_modified, NULL)",
                 )?
                 .execute(params![source, url, now])?;
                 if let Some(v) = validators {
@@ -159,7 +184,8 @@ impl Record {
             Record::Failure { source, url, kind, error } => {
                 tx.prepare_cached(
                     "INSERT INTO sources (name, url, last_error, last_error_kind, last_error_at, failures) VALUES (?1, ?2, ?3, ?4, ?5, 1)
-                     ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_kind = ?4, last_error_at = ?5, failures = failures + 1",
+                     ON CONFLICT(name) DO UPDATE SET url = ?2, last_error = ?3, last_error_kind = ?4, last_error_at = ?5, failures = failures + 1,
+                         etag = iif(url = ?2, etag, NULL), last_modified = iif(url = ?2, last_modified, NULL)",
                 )?
                 .execute(params![source, url, error, kind, now])?;
             }
@@ -240,5 +266,83 @@ mod tests {
         assert_eq!(known.take("a", "https://a.example/feed"), v);
         assert_eq!(known.take("b", "https://b.example/moved"), Validators::default());
         assert_eq!(known.take("c", "https://c.example/feed"), Validators::default());
+    }
+
+    #[test]
+    fn a_failed_transaction_keeps_the_earlier_groups_work_for_the_next() {
+        let site = tempfile::tempdir().unwrap();
+        let mut store = Store::open(site.path(), Duration::from_secs(1)).unwrap();
+        group(&mut store, "a", "2024-01-01-a.md");
+        store
+            .conn
+            .execute_batch("CREATE TRIGGER t BEFORE INSERT ON journal BEGIN SELECT RAISE(FAIL, 'full'); END;")
+            .unwrap();
+        let post = NewPost {
+            keys: Keys(vec!["g\tb\t1".into()]),
+            name: "2024-01-01-b.md".into(),
+            contents: "---\n---\n<div>x</div>\n".into(),
+            link: String::new(),
+            capture: None,
+        };
+        let mut batch = Batch::default();
+        store.plan(&mut batch, "b", vec![store.stager().stage(post).unwrap()], true).unwrap();
+        assert!(store.begin(batch).is_err());
+        store.conn.execute_batch("DROP TRIGGER t;").unwrap();
+        store.flush().unwrap();
+        assert_eq!((open_entries(&store), sources(&store)), (0, 1), "a's entry closed and its result kept");
+    }
+
+    #[test]
+    fn an_item_whose_rename_failed_is_written_by_a_later_source_of_the_same_run() {
+        let site = tempfile::tempdir().unwrap();
+        let mut store = Store::open(site.path(), Duration::from_secs(1)).unwrap();
+        let stager = store.stager();
+        let post = |name: &str| NewPost {
+            keys: Keys(vec!["l\thttps://e.example/k".into()]),
+            name: name.into(),
+            contents: "---\n---\n<div>x</div>\n".into(),
+            link: String::new(),
+            capture: None,
+        };
+        let mut batch = Batch::default();
+        store.plan(&mut batch, "A", vec![stager.stage(post("2024-01-01-k.md")).unwrap()], true).unwrap();
+        let mut placing = store.begin(batch).unwrap();
+        // Someone else took the name between naming and renaming.
+        std::fs::write(site.path().join("_posts/2024-01-01-k.md"), "not ours").unwrap();
+        assert!(store.put_in_place(&mut placing).is_err());
+        store.end(placing);
+        let mut batch = Batch::default();
+        store.plan(&mut batch, "B", vec![stager.stage(post("2024-01-01-k-b.md")).unwrap()], true).unwrap();
+        let mut placing = store.begin(batch).unwrap();
+        assert_eq!(store.put_in_place(&mut placing).unwrap().len(), 1);
+        store.end(placing);
+        store.flush().unwrap();
+        assert!(store.is_known(&Keys(vec!["l\thttps://e.example/k".into()])).unwrap());
+    }
+
+    #[test]
+    fn a_source_whose_url_changed_keeps_no_validators_of_the_old_one() {
+        let site = tempfile::tempdir().unwrap();
+        let mut store = Store::open(site.path(), Duration::from_secs(1)).unwrap();
+        let v =
+            Validators { etag: Some("\"old\"".into()), last_modified: Some("Wed, 01 Jan 2031 00:00:00 GMT".into()) };
+        store.record_success("a", "https://old.example/feed", Some(&v));
+        store.record_success("b", "https://b.example/feed", Some(&v));
+        store.flush().unwrap();
+        // The config moved a to a new URL, whose first fetch failed; b failed
+        // at its own URL.
+        store.record_failure("a", "https://new.example/feed", "http", "HTTP 503");
+        store.record_failure("b", "https://b.example/feed", "http", "HTTP 503");
+        store.flush().unwrap();
+        let mut known = store.validators().unwrap();
+        assert_eq!(known.take("a", "https://new.example/feed"), Validators::default());
+        assert_eq!(known.take("b", "https://b.example/feed"), v, "a failure at the same URL keeps them");
+        store.record_success("a", "https://newer.example/feed", None);
+        store.flush().unwrap();
+        let row: (Option<String>, Option<String>) = store
+            .conn
+            .query_row("SELECT etag, last_modified FROM sources WHERE name = 'a'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(row, (None, None));
     }
 }

@@ -160,6 +160,8 @@ impl Store {
                 Ok(placing(Some(id), batch.plans, entries))
             }
             Err(e) => {
+                // The groups before keep waiting for the next transaction.
+                self.unsettled(settled);
                 batch.discard();
                 Err(e)
             }
@@ -211,8 +213,16 @@ impl Store {
         discard(plans.into_iter().flat_map(|p| p.posts).map(|(p, _)| p));
         let Some(batch) = batch else { return };
         let renamed = placed.iter().any(|&p| p);
-        let undone = entries.into_iter().zip(placed).filter(|(_, p)| !p).map(|(e, _)| e).collect();
+        let undone: Vec<JournalEntry> = entries.into_iter().zip(placed).filter(|(_, p)| !p).map(|(e, _)| e).collect();
+        let forget_now = !undone.is_empty();
         self.settling.settle(batch, renamed, undone);
+        // Posts that never reached their names (a failed rename, a stopped
+        // run) are forgotten before the next group is planned: left to its
+        // transaction, a later source's copy of such an item would be
+        // skipped as known, then forgotten with it.
+        if forget_now && let Err(e) = self.flush() {
+            tracing::warn!(error = %e, "could not forget the posts that were not written; the next start will");
+        }
     }
 }
 
