@@ -5,8 +5,10 @@
 //! whichever source finishes first), holding only names while an earlier
 //! source is still at work.
 
+mod captures;
 pub mod content;
 mod failure;
+mod group;
 mod items;
 pub mod prepare;
 mod preview;
@@ -22,7 +24,9 @@ use chrono::{DateTime, Utc};
 use futures::{FutureExt, StreamExt};
 use url::Url;
 
+use captures::Captures;
 pub use failure::Failure;
+use group::write_group;
 pub use items::blocking_threads;
 pub use preview::{Preview, preview};
 
@@ -269,70 +273,6 @@ pub fn run(
         report.sources.push(entry);
     }
     Ok(report)
-}
-
-/// The run's record of which posts were made from their article pages,
-/// as observations of kind `captured` in `_changes/`: the baseline a
-/// re-check compares with, kept where a fresh clone finds it.
-struct Captures {
-    site: PathBuf,
-    run_id: String,
-    at: i64,
-    writer: Option<recheck::history::RunWriter>,
-    now: DateTime<Utc>,
-    failed: bool,
-}
-
-impl Captures {
-    fn new(site: &std::path::Path, run_id: &str, now: DateTime<Utc>) -> Captures {
-        Captures {
-            site: site.to_path_buf(),
-            run_id: run_id.to_string(),
-            at: now.timestamp(),
-            writer: None,
-            now,
-            failed: false,
-        }
-    }
-
-    /// Record the captures of posts just written; their paths.
-    fn record(&mut self, source: &str, written: Vec<(PathBuf, Option<store_mod::Capture>)>) -> Vec<PathBuf> {
-        let mut paths = Vec::with_capacity(written.len());
-        for (path, capture) in written {
-            if let Some(c) = capture
-                && !self.failed
-            {
-                let rel = path.strip_prefix(&self.site).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-                let (site, run_id, now) = (&self.site, &self.run_id, self.now);
-                // Texts of new articles are new: the run does not read the
-                // history for the ones already kept (a repeat costs a line).
-                let writer = self
-                    .writer
-                    .get_or_insert_with(|| recheck::history::RunWriter::new(site, run_id, now, Default::default()));
-                let mut obs = recheck::Observation::captured(rel, source.to_string(), self.at, c.hash.clone());
-                obs.warc = c.warc.clone();
-                if let Err(e) = writer.store_text(&c.hash, &c.text).and_then(|()| writer.write(&obs)) {
-                    // The post stands; its first re-check takes the baseline instead.
-                    tracing::warn!(error = %e, "could not record the captured text; re-checks will take their own baseline");
-                    self.failed = true;
-                }
-            }
-            paths.push(path);
-        }
-        paths
-    }
-
-    /// Flush the files; those added, relative to the site.
-    fn finish(&mut self) -> Vec<PathBuf> {
-        match self.writer.take().map(recheck::history::RunWriter::finish) {
-            Some(Ok(files)) => files,
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "could not record the captured texts");
-                Vec::new()
-            }
-            None => Vec::new(),
-        }
-    }
 }
 
 /// What every source of a run shares.
@@ -599,85 +539,6 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Se
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
         Err(e) => Err(Failure::Internal(format!("internal error while preparing posts: {e}"))),
-    }
-}
-
-/// A source of a group on its way to its outcome.
-enum Step {
-    Done(Outcome),
-    /// Its posts are planned in the group's [`store_mod::Batch`].
-    Planned {
-        items: usize,
-        validators: Validators,
-        notes: Vec<String>,
-        complete: bool,
-        failure: Option<Failure>,
-    },
-}
-
-/// Write a group of sources, consecutive in config order, and report each
-/// in that order: their posts named in order, their intents recorded in one
-/// transaction, their files put in place. A signal stops the group after
-/// the source in hand; the files of the rest are removed.
-fn write_group(
-    store: &mut Store,
-    history: &mut Captures,
-    group: Vec<(Source, Fetch)>,
-    stop: &AtomicBool,
-    mut report: impl FnMut(SourceReport),
-) {
-    let mut batch = store_mod::Batch::default();
-    let steps: Vec<(Source, Step)> = group
-        .into_iter()
-        .map(|(source, fetched)| {
-            let step = match fetched {
-                Fetch::NotModified => Step::Done(Outcome::NotModified),
-                Fetch::Failed(e) => Step::Done(Outcome::Failed(e)),
-                Fetch::Ready { items, posts, validators, checked, notes, complete, failure } => {
-                    match store.plan(&mut batch, &source.name, posts, checked) {
-                        Ok(()) => Step::Planned { items, validators, notes, complete, failure },
-                        Err(e) => Step::Done(Outcome::Failed(Failure::Store(e.to_string()))),
-                    }
-                }
-            };
-            (source, step)
-        })
-        .collect();
-    let mut placing = store.begin(batch);
-    for (source, step) in steps {
-        let (outcome, validators) = match step {
-            Step::Done(outcome) => (outcome, None),
-            Step::Planned { items, validators, notes, complete, failure } => {
-                // A feed cut by `max_items` forgets its validators (stores none).
-                let validators = if complete { validators } else { Validators::default() };
-                let written = match &mut placing {
-                    Ok(placing) => store.put_in_place(placing).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                match (written, failure) {
-                    (Ok(written), None) => {
-                        let written = history.record(&source.name, written);
-                        (Outcome::Fetched { items, written, notes }, Some(validators))
-                    }
-                    (Err(e), _) => (Outcome::Failed(Failure::Store(e)), None),
-                    (Ok(written), Some(e)) => {
-                        history.record(&source.name, written);
-                        (Outcome::Failed(e), None)
-                    }
-                }
-            }
-        };
-        match &outcome {
-            Outcome::Failed(e) => store.record_failure(&source.name, &source.url, e.kind(), &e.to_string()),
-            _ => store.record_success(&source.name, &source.url, validators.as_ref()),
-        }
-        report(SourceReport { name: source.name.clone(), url: source.url.clone(), outcome });
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-    }
-    if let Ok(placing) = placing {
-        store.end(placing);
     }
 }
 
