@@ -227,10 +227,25 @@ pub fn run(
         }
         next_index
     });
+    report.interrupted = stop.load(Ordering::SeqCst);
+    if !report.interrupted {
+        // Only a bug ends the task driving the sources early: the sources it
+        // never handed over fail rather than vanish from the report.
+        for (i, source) in config.sources.iter().filter(|s| s.enabled).enumerate().skip(sources_done) {
+            if let Some((_, Fetch::Ready { posts, .. })) = waiting.remove(&i) {
+                store_mod::discard(posts);
+            }
+            let failure = Failure::Internal("the run's work on this source ended unexpectedly".into());
+            store.record_failure(&source.name, &source.url, failure.kind(), &failure.to_string());
+            let entry =
+                SourceReport { name: source.name.clone(), url: source.url.clone(), outcome: Outcome::Failed(failure) };
+            on_source(&entry);
+            report.sources.push(entry);
+        }
+    }
     if let Err(e) = store.flush() {
         tracing::warn!(error = %e, "could not record the end of the last writes; the next run will check them");
     }
-    report.interrupted = stop.load(Ordering::SeqCst);
     // Sources still at work (a stopped run) may have staged posts or be
     // writing evidence: their threads finish with the runtime first.
     drop(runtime);
@@ -250,22 +265,6 @@ pub fn run(
             tracing::warn!(error = %e, "could not remove the posts staged by the stopped run");
         }
         return Ok(report);
-    }
-    // Only a bug ends the task driving the sources early: the sources it
-    // never handed over fail rather than vanish from the report.
-    for (i, source) in config.sources.iter().filter(|s| s.enabled).enumerate().skip(sources_done) {
-        if let Some((_, Fetch::Ready { posts, .. })) = waiting.remove(&i) {
-            store_mod::discard(posts);
-        }
-        let failure = Failure::Internal("the run's work on this source ended unexpectedly".into());
-        store.record_failure(&source.name, &source.url, failure.kind(), &failure.to_string());
-        let entry =
-            SourceReport { name: source.name.clone(), url: source.url.clone(), outcome: Outcome::Failed(failure) };
-        on_source(&entry);
-        report.sources.push(entry);
-    }
-    if let Err(e) = store.flush() {
-        tracing::warn!(error = %e, "could not record the failures of the sources not finished");
     }
     for source in config.sources.iter().filter(|s| !s.enabled) {
         let entry = SourceReport { name: source.name.clone(), url: source.url.clone(), outcome: Outcome::Disabled };

@@ -115,8 +115,8 @@ impl Store {
     /// [`Store::flush`] when the oldest unrecorded work has waited
     /// [`FLUSH_EVERY`] for a group to go with.
     pub fn flush_if_due(&mut self) -> Result<(), StoreError> {
-        match self.settling.since {
-            Some(since) if since.elapsed() >= FLUSH_EVERY => self.flush(),
+        match self.flush_due_at() {
+            Some(due) if Instant::now() >= due => self.flush(),
             _ => Ok(()),
         }
     }
